@@ -1,0 +1,3 @@
+"""Repo-wide pytest plugins: service fixtures (PostgreSQL, Docker) shared by every test directory."""
+
+pytest_plugins = ["dockyard_tools.testing.fixtures"]

@@ -1,0 +1,1 @@
+"""Source side of the runtime."""

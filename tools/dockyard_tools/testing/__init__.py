@@ -1,0 +1,1 @@
+"""Test plumbing shared by every test directory in the repo."""
