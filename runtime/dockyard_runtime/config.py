@@ -37,7 +37,8 @@ def read_json_file(path: str | Path, *, what: str) -> Any:
 def _field_name(error: jsonschema.ValidationError) -> str:
     path = [str(p) for p in error.absolute_path]
     if error.validator == "required" and isinstance(error.instance, Mapping):
-        missing = [r for r in error.validator_value if r not in error.instance]
+        required = error.validator_value if isinstance(error.validator_value, list) else []
+        missing = [r for r in required if r not in error.instance]
         if missing:
             path.append(str(missing[0]))
     return ".".join(path) or "(root)"

@@ -8,6 +8,7 @@ every failure into a single Airbyte TRACE message and exit code 1 — never a tr
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import logging
 import os
@@ -53,7 +54,7 @@ def _emit_failure(exc: BaseException) -> None:
         return
     as_message = getattr(exc, "as_airbyte_message", None)
     if callable(as_message):  # an AirbyteTracedException raised inside the CDK
-        from airbyte_cdk.models import AirbyteMessageSerializer
+        from airbyte_cdk.models.airbyte_protocol_serializers import AirbyteMessageSerializer
 
         message = AirbyteMessageSerializer.dump(as_message())
         message["trace"]["error"].pop("stack_trace", None)
@@ -94,10 +95,8 @@ def launch(connector: str, *, kind: str, spec_package: str, argv: Sequence[str] 
         return 1
     except (Exception, KeyboardInterrupt) as exc:  # the one place that turns failures into a TRACE
         logging.getLogger("dockyard").debug("command failed", exc_info=True)
-        try:
+        with contextlib.suppress(BrokenPipeError):
             _emit_failure(exc)
-        except BrokenPipeError:
-            pass
         return 1
 
 

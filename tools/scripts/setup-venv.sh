@@ -12,6 +12,6 @@ for dir in connectors/*/; do
   [ -f "$dir/pyproject.toml" ] && args+=(-e "${dir%/}[tests]")
 done
 echo "==> installing runtime, tools and $(ls -d connectors/*/ 2>/dev/null | wc -l) connector(s) into .venv"
-.venv/bin/pip install --quiet --disable-pip-version-check -c constraints.txt "${args[@]}" \
-  ruff mypy types-PyYAML types-requests types-psycopg2
+.venv/bin/pip install --quiet --disable-pip-version-check -c constraints.txt --config-settings editable_mode=compat "${args[@]}" \
+  ruff mypy types-PyYAML types-requests types-psycopg2 types-jsonschema
 touch .venv/.installed

@@ -1,0 +1,1 @@
+"""Dockyard's DuckDB destination."""

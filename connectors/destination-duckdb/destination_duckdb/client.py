@@ -1,0 +1,75 @@
+"""One DuckDB connection, speaking the runtime's `SqlClient` protocol."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from dockyard_runtime.errors import ConfigError
+
+
+def connect(path: str) -> duckdb.DuckDBPyConnection:
+    """Open the database file (creating its folder), with sessions in UTC so timestamps round-trip."""
+    if path != ":memory:":
+        folder = Path(path).expanduser().parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(
+                f"Cannot create the folder of destination_path: {exc.strerror}.", context={"path": path}
+            ) from exc
+    try:
+        connection = duckdb.connect(path)
+    except duckdb.Error as exc:
+        raise ConfigError(f"Cannot open the DuckDB database: {exc}.", context={"path": path}) from exc
+    connection.execute("SET TimeZone = 'UTC'")
+    return connection
+
+
+class DuckdbClient:
+    def __init__(self, path: str) -> None:
+        self.connection = connect(path)
+        self._tmpdir = tempfile.TemporaryDirectory(prefix="dockyard-duckdb-")
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        self.connection.execute(sql, params)
+
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        return self.connection.execute(sql, params).fetchall()
+
+    def begin(self) -> None:
+        self.connection.execute("BEGIN TRANSACTION")
+
+    def commit(self) -> None:
+        self.connection.execute("COMMIT")
+
+    def rollback(self) -> None:
+        with contextlib.suppress(duckdb.Error):  # no transaction open: nothing to undo
+            self.connection.execute("ROLLBACK")
+
+    def copy_csv(self, table: str, columns: Sequence[str], data: bytes) -> None:
+        path = os.path.join(self._tmpdir.name, "batch.csv")
+        with open(path, "wb") as handle:
+            handle.write(data)
+        cols = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+        self.connection.execute(
+            f"COPY {table} ({cols}) FROM '{path}' (FORMAT csv, HEADER false, DELIMITER ',', QUOTE '\"', "
+            "ESCAPE '\"', ALLOW_QUOTED_NULLS false, AUTO_DETECT false)"
+        )
+
+    def table_columns(self, schema: str, table: str) -> dict[str, str] | None:
+        rows = self.query(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+            [schema, table],
+        )
+        return {name: kind for name, kind in rows} or None
+
+    def close(self) -> None:
+        self.connection.close()
+        self._tmpdir.cleanup()

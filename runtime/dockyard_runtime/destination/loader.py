@@ -1,0 +1,41 @@
+"""The hook a destination implements to land batches: the write loop calls it, it never parses input.
+
+The contract that makes state handling correct: `stage` may store records anywhere (memory, a staging table)
+but must not make them visible in final tables; `commit` makes everything staged so far visible atomically,
+and only after it returns are the covered states echoed. A loader that can remember committed states (a
+ledger stored with the data) gets exactly-once replays: `is_committed` lets the write loop drop records that a
+restarted sync re-sends for a state already committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from dockyard_runtime.destination.catalog import StreamConfig, StreamKey
+
+# A record on its way to a loader: (data, emitted_at in ms, changes recorded upstream or None).
+Record = tuple[dict[str, Any], int, list[dict[str, Any]] | None]
+
+
+class Loader(Protocol):
+    def open(self, streams: Mapping[StreamKey, StreamConfig]) -> None:
+        """Prepare destinations for the streams of this sync (schemas, tables, staging)."""
+
+    def stage(self, stream: StreamConfig, records: list[Record]) -> None:
+        """Store a batch; it must stay invisible in final tables until `commit`."""
+
+    def commit(self, states: list[dict[str, Any]]) -> None:
+        """Atomically make every staged record visible (and remember `states` when keeping a ledger)."""
+
+    def is_committed(self, state: Mapping[str, Any]) -> bool:
+        """True when a previous attempt of this sync already committed this exact state."""
+
+    def discard_staged(self) -> None:
+        """Drop staged, uncommitted records (they were already committed by a previous attempt)."""
+
+    def finish(self) -> None:
+        """End-of-sync work after the last commit: overwrite swaps, removal of older generations."""
+
+    def close(self) -> None:
+        """Release connections; called whether the sync succeeded or not."""

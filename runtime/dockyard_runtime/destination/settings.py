@@ -1,0 +1,34 @@
+"""Batching knobs shared by every destination; each can be set in a destination's config."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class WriteSettings:
+    """When to hand buffered records to the loader, and when to commit.
+
+    Memory is bounded by `batch_bytes` (input bytes buffered across all streams) and `batch_records`. A commit
+    happens at a STATE once `commit_records` records or `commit_seconds` have passed since the last one, and
+    at the end of input: committing only at state boundaries is what lets a replay be exactly-once.
+    """
+
+    batch_bytes: int = 32 * MiB
+    batch_records: int = 200_000
+    commit_records: int = 200_000
+    commit_seconds: float = 30.0
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> WriteSettings:
+        defaults = cls()
+        return cls(
+            batch_bytes=int(config.get("batch_size_mb") or defaults.batch_bytes // MiB) * MiB,
+            batch_records=int(config.get("batch_size_records") or defaults.batch_records),
+            commit_records=int(config.get("commit_every_records") or defaults.commit_records),
+            commit_seconds=float(config.get("commit_every_seconds") or defaults.commit_seconds),
+        )

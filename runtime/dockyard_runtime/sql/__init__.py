@@ -1,0 +1,1 @@
+"""SQL loading shared by every SQL destination; engine specifics sit behind `dialect.SqlDialect`."""

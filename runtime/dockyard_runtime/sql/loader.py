@@ -1,0 +1,371 @@
+"""The shared SQL loader: staging tables, sync modes, schema evolution, generations and a state ledger.
+
+Per stream there is a final table and a staging table. `stage` bulk-loads a batch into staging (CSV through
+the client); `commit` moves staging into the final table in one transaction — append, or dedup where the
+newest cursor per primary key wins — together with the ledger rows of the states it covers. Truncating
+streams (overwrite, truncate refreshes) load into a shadow table that replaces the final table at `finish`, so
+a failed sync never leaves a truncated or half-loaded table behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from dockyard_runtime.destination.catalog import StreamConfig, StreamKey
+from dockyard_runtime.destination.loader import Record
+from dockyard_runtime.logs import get_logger
+from dockyard_runtime.sql.dialect import SqlClient, SqlDialect
+from dockyard_runtime.sql.names import ColumnNamer, normalize
+from dockyard_runtime.sql.normalize import Column, TableShape
+from dockyard_runtime.sql.types import LogicalType, from_json_schema, is_numeric_widening, widen
+
+logger = get_logger("sql")
+
+RAW_ID, EXTRACTED_AT, META, GENERATION = (
+    "_airbyte_raw_id",
+    "_airbyte_extracted_at",
+    "_airbyte_meta",
+    "_airbyte_generation_id",
+)
+AIRBYTE_COLUMNS = (RAW_ID, EXTRACTED_AT, META, GENERATION)
+STAGE_EXTRA = ("_dy_emitted_at", "_dy_seq", "_dy_meta")
+LEDGER_TABLE = "_airbyte_destination_state"
+CDC_DELETED_AT = "_ab_cdc_deleted_at"
+
+
+@dataclass(frozen=True)
+class SqlLoaderOptions:
+    """Behaviour users choose in a SQL destination's config."""
+
+    default_schema: str
+    unique_conflict_method: str = "update"  # or "ignore": keep the row already in the table
+    hard_delete_cdc: bool = False  # delete rows whose winning record has `_ab_cdc_deleted_at` set
+    schema_change_policy: str = "evolve"  # or "fail"
+
+
+class SchemaChangeError(Exception):
+    """Raised when `schema_change_policy` is `fail` and the data needs a table change."""
+
+
+@dataclass
+class _Stream:
+    config: StreamConfig
+    schema: str
+    final_name: str
+    stage_name: str
+    shadow_name: str
+    shape: TableShape
+    seq: int = 0
+    staged: int = 0
+
+    def target_name(self) -> str:
+        return self.shadow_name if self.config.truncates else self.final_name
+
+
+def state_hash(state: Mapping[str, Any]) -> str:
+    """Identity of a state for the ledger (its echoed statistics excluded)."""
+    clean = {k: v for k, v in state.items() if k not in ("destinationStats", "sourceStats")}
+    return hashlib.sha256(orjson.dumps(clean, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+class SqlLoader:
+    """`Loader` for SQL engines; engine specifics come from `dialect` and `client`."""
+
+    def __init__(self, client: SqlClient, dialect: SqlDialect, options: SqlLoaderOptions) -> None:
+        self.client = client
+        self.dialect = dialect
+        self.options = options
+        self.streams: dict[StreamKey, _Stream] = {}
+        self.sync_id: int | None = None
+        self.committed_states: set[str] = set()
+
+    # -- names ----------------------------------------------------------------------------------------------
+    def _ident(self, name: str) -> str:
+        return normalize(name, self.dialect.max_identifier_bytes)
+
+    def _q(self, stream: _Stream, name: str) -> str:
+        return self.dialect.table(stream.schema, name)
+
+    # -- open -----------------------------------------------------------------------------------------------
+    def open(self, streams: Mapping[StreamKey, StreamConfig]) -> None:
+        ids = {s.sync_id for s in streams.values()}
+        self.sync_id = ids.pop() if len(ids) == 1 else None
+        resuming = self._open_ledger()
+        for key, config in streams.items():
+            self.streams[key] = self._open_stream(config, resuming)
+
+    def _open_ledger(self) -> bool:
+        if self.sync_id is None:
+            return False
+        d = self.dialect
+        schema = self._ident(self.options.default_schema)
+        table = d.table(schema, LEDGER_TABLE)
+        self.client.execute(d.create_schema(schema))
+        self.client.execute(
+            d.create_table(table, [("sync_id", "BIGINT"), ("state_hash", d.text_type), ("committed_at", d.text_type)])
+        )
+        rows = self.client.query(f"SELECT state_hash FROM {table} WHERE sync_id = {int(self.sync_id)}")
+        self.committed_states = {r[0] for r in rows}
+        return bool(self.committed_states)
+
+    def _open_stream(self, config: StreamConfig, resuming: bool) -> _Stream:
+        d = self.dialect
+        schema = self._ident(config.namespace or self.options.default_schema)
+        final_name = self._ident(config.name)
+        namer = ColumnNamer(d.max_identifier_bytes, reserved=AIRBYTE_COLUMNS + STAGE_EXTRA)
+        properties = config.json_schema.get("properties") or {}
+        declared = [
+            Column(field=str(f), name=namer.name_for(str(f)), type=from_json_schema(s), declared=True)
+            for f, s in properties.items()
+        ]
+        stream = _Stream(
+            config=config,
+            schema=schema,
+            final_name=final_name,
+            stage_name=self._ident(f"_dy_stage_{config.name}"),
+            shadow_name=self._ident(f"_dy_shadow_{config.name}"),
+            shape=TableShape(declared, namer.name_for),
+        )
+        self.client.execute(d.create_schema(schema))
+        existing = self.client.table_columns(schema, final_name)
+        if existing is not None:
+            self._reconcile(stream, existing)
+        self._create(stream, final_name)
+        if config.truncates:
+            if not resuming:
+                self.client.execute(d.drop_table(self._q(stream, stream.shadow_name)))
+            self._create(stream, stream.shadow_name)
+            if existing is not None and stream.shape.columns:
+                shadow_existing = self.client.table_columns(schema, stream.shadow_name) or {}
+                self._add_missing(stream, stream.shadow_name, shadow_existing)
+        self.client.execute(d.drop_table(self._q(stream, stream.stage_name)))
+        self._create(stream, stream.stage_name, staging=True)
+        if config.sync_mode == "append_dedup":
+            self._index_keys(stream, stream.target_name())
+        return stream
+
+    def _reconcile(self, stream: _Stream, existing: Mapping[str, str]) -> None:
+        """Compare the catalog's columns with the table's: widen what the schema widened, keep extra columns."""
+        d = self.dialect
+        by_name = {c.name: c for c in stream.shape.columns}
+        for name, sql_type in existing.items():
+            if name in AIRBYTE_COLUMNS:
+                continue
+            current = d.logical_from_sql(sql_type)
+            column = by_name.get(name)
+            if column is None:  # a column from an earlier sync's data: keep it and keep filling it
+                stream.shape.columns.append(Column(field=name, name=name, type=current, declared=False))
+                continue
+            wanted = widen(current, column.type)
+            if d.type_sql(wanted) != d.type_sql(current) and wanted != current:
+                self._schema_change(stream, f"widen column {name} from {current.value} to {wanted.value}")
+                self.client.execute(d.alter_column_type(self._q(stream, stream.final_name), name, current, wanted))
+            column.type = wanted
+        self._add_missing(stream, stream.final_name, existing)
+
+    def _add_missing(self, stream: _Stream, table_name: str, existing: Mapping[str, str]) -> None:
+        for column in stream.shape.columns:
+            if column.name not in existing:
+                if table_name == stream.final_name:
+                    self._schema_change(stream, f"add column {column.name} ({column.type.value})")
+                self.client.execute(
+                    self.dialect.add_column(
+                        self._q(stream, table_name), column.name, self.dialect.type_sql(column.type)
+                    )
+                )
+
+    def _schema_change(self, stream: _Stream, what: str) -> None:
+        if self.options.schema_change_policy == "fail":
+            raise SchemaChangeError(
+                f"Stream {stream.config.label} needs a schema change ({what}) and schema_change_policy is 'fail'."
+            )
+        logger.info("Schema change on %s.%s: %s.", stream.schema, stream.final_name, what)
+
+    def _create(self, stream: _Stream, name: str, *, staging: bool = False) -> None:
+        d = self.dialect
+        data = [(c.name, d.type_sql(c.type)) for c in stream.shape.columns]
+        if staging:
+            columns = [*data, ("_dy_emitted_at", "BIGINT"), ("_dy_seq", "BIGINT"), ("_dy_meta", d.text_type)]
+        else:
+            airbyte = [
+                (RAW_ID, d.raw_id_type),
+                (EXTRACTED_AT, d.type_sql(LogicalType.TIMESTAMP_TZ)),
+                (META, d.meta_type),
+                (GENERATION, "BIGINT"),
+            ]
+            columns = airbyte + data
+        self.client.execute(d.create_table(self._q(stream, name), columns, staging=staging))
+
+    def _index_keys(self, stream: _Stream, table_name: str) -> None:
+        keys = self._key_columns(stream)
+        if keys:
+            sql = self.dialect.create_key_index(self._q(stream, table_name), self._ident(f"{table_name}_pk_idx"), keys)
+            if sql:
+                self.client.execute(sql)
+
+    def _key_columns(self, stream: _Stream) -> list[str]:
+        names = {c.field: c.name for c in stream.shape.columns}
+        return [names[path[0]] for path in stream.config.primary_key if path and path[0] in names]
+
+    # -- stage ----------------------------------------------------------------------------------------------
+    def stage(self, config: StreamConfig, records: list[Record]) -> None:
+        stream = self.streams[config.key]
+        batch = stream.shape.normalize(records, stream.seq, self.sync_id)
+        stream.seq += len(records)
+        self._evolve(stream, batch.added, batch.widened)
+        buffer = io.StringIO()
+        csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n").writerows(batch.rows)
+        columns = [c.name for c in batch.columns] + list(STAGE_EXTRA)
+        self.client.copy_csv(self._q(stream, stream.stage_name), columns, buffer.getvalue().encode("utf-8"))
+        stream.staged += len(records)
+
+    def _evolve(
+        self, stream: _Stream, added: list[Column], widened: Mapping[str, tuple[LogicalType, LogicalType]]
+    ) -> None:
+        """Apply this batch's new columns and widened types to the staging and target tables."""
+        if not added and not widened:
+            return
+        d = self.dialect
+        tables = {stream.stage_name, stream.final_name, stream.target_name()}
+        for column in added:
+            self._schema_change(stream, f"add column {column.name} ({column.type.value}) for a new field")
+            for name in tables:
+                self.client.execute(d.add_column(self._q(stream, name), column.name, d.type_sql(column.type)))
+        added_fields = {c.field for c in added}
+        for column in stream.shape.columns:
+            if column.field in widened and column.field not in added_fields:
+                old, new = widened[column.field]
+                if d.type_sql(old) == d.type_sql(new):
+                    continue
+                if column.declared and not is_numeric_widening(old, new):
+                    continue
+                self._schema_change(stream, f"widen column {column.name} from {old.value} to {new.value}")
+                for name in tables:
+                    self.client.execute(d.alter_column_type(self._q(stream, name), column.name, old, new))
+
+    # -- commit ---------------------------------------------------------------------------------------------
+    def commit(self, states: list[dict[str, Any]]) -> None:
+        self.client.begin()
+        try:
+            for stream in self.streams.values():
+                if stream.staged:
+                    self._merge(stream)
+            self._record_states(states)
+            self.client.commit()
+        except BaseException:
+            self.client.rollback()
+            raise
+        for stream in self.streams.values():
+            stream.staged = 0
+
+    def _merge(self, stream: _Stream) -> None:
+        d = self.dialect
+        stage = self._q(stream, stream.stage_name)
+        target = self._q(stream, stream.target_name())
+        data = [d.quote(c.name) for c in stream.shape.columns]
+        if stream.config.sync_mode == "append_dedup":
+            self._dedup(stream, stage, target)
+        default_meta = d.json_literal(orjson.dumps({"changes": [], "sync_id": self.sync_id}).decode())
+        meta = f"COALESCE(CAST(s._dy_meta AS {d.meta_type}), {default_meta})"
+        select = ", ".join(
+            [
+                d.uuid_expr(),
+                d.ms_to_timestamp("s._dy_emitted_at"),
+                meta,
+                str(int(stream.config.generation_id)),
+                *(f"s.{c}" for c in data),
+            ]
+        )
+        where = ""
+        if stream.config.sync_mode == "append_dedup":
+            keys = [d.quote(k) for k in self._key_columns(stream)]
+            match = " AND ".join(f"t.{k} = s.{k}" for k in keys)
+            where = f" WHERE NOT EXISTS (SELECT 1 FROM {target} t WHERE {match})"
+            deleted = self._cdc_deleted_column(stream)
+            if deleted:
+                where += f" AND s.{d.quote(deleted)} IS NULL"
+        columns = ", ".join([d.quote(c) for c in AIRBYTE_COLUMNS[:2]] + [d.quote(META), d.quote(GENERATION), *data])
+        self.client.execute(f"INSERT INTO {target} ({columns}) SELECT {select} FROM {stage} s{where}")
+        self.client.execute(f"DELETE FROM {stage}")
+
+    def _cdc_deleted_column(self, stream: _Stream) -> str | None:
+        if not self.options.hard_delete_cdc:
+            return None
+        return next((c.name for c in stream.shape.columns if c.field == CDC_DELETED_AT), None)
+
+    def _dedup(self, stream: _Stream, stage: str, target: str) -> None:
+        """Keep one staged row per key (newest cursor, then latest received) and let it replace older rows."""
+        d = self.dialect
+        keys = [d.quote(k) for k in self._key_columns(stream)]
+        names = {c.field: c.name for c in stream.shape.columns}
+        cursor = names.get(stream.config.cursor_field[0]) if stream.config.cursor_field else None
+        order = (f"{d.quote(cursor)} DESC NULLS LAST, " if cursor else "") + "_dy_seq DESC"
+        partition = ", ".join(keys)
+        self.client.execute(
+            f"DELETE FROM {stage} WHERE _dy_seq IN (SELECT _dy_seq FROM (SELECT _dy_seq, ROW_NUMBER() OVER "
+            f"(PARTITION BY {partition} ORDER BY {order}) AS rn FROM {stage}) ranked WHERE rn > 1)"
+        )
+        match = " AND ".join(f"t.{k} = s.{k}" for k in keys)
+        if self.options.unique_conflict_method == "ignore":
+            return  # rows already in the table win; the insert skips staged rows whose key exists
+        newer = ""
+        if cursor:
+            c = d.quote(cursor)
+            newer = f" AND (t.{c} IS NULL OR (s.{c} IS NOT NULL AND s.{c} >= t.{c}))"
+        self.client.execute(f"DELETE FROM {target} t WHERE EXISTS (SELECT 1 FROM {stage} s WHERE {match}{newer})")
+
+    def _record_states(self, states: list[dict[str, Any]]) -> None:
+        if self.sync_id is None or not states:
+            return
+        d = self.dialect
+        table = d.table(self._ident(self.options.default_schema), LEDGER_TABLE)
+        for message in states:
+            digest = state_hash(message.get("state") or {})
+            self.client.execute(
+                f"INSERT INTO {table} (sync_id, state_hash, committed_at) VALUES ({int(self.sync_id)}, "
+                f"'{digest}', CAST(CURRENT_TIMESTAMP AS {d.text_type}))"
+            )
+            self.committed_states.add(digest)
+
+    def is_committed(self, state: Mapping[str, Any]) -> bool:
+        return bool(self.committed_states) and state_hash(state) in self.committed_states
+
+    def discard_staged(self) -> None:
+        for stream in self.streams.values():
+            if stream.staged:
+                self.client.execute(f"DELETE FROM {self._q(stream, stream.stage_name)}")
+                stream.staged = 0
+
+    # -- finish ---------------------------------------------------------------------------------------------
+    def finish(self) -> None:
+        d = self.dialect
+        self.client.begin()
+        try:
+            for stream in self.streams.values():
+                final = self._q(stream, stream.final_name)
+                if stream.config.truncates:
+                    self.client.execute(d.drop_table(final))
+                    self.client.execute(d.rename_table(self._q(stream, stream.shadow_name), stream.final_name))
+                elif stream.config.minimum_generation_id > 0:
+                    self.client.execute(
+                        f"DELETE FROM {final} WHERE {d.quote(GENERATION)} < {int(stream.config.minimum_generation_id)}"
+                        f" OR {d.quote(GENERATION)} IS NULL"
+                    )
+                self.client.execute(d.drop_table(self._q(stream, stream.stage_name)))
+            self.client.commit()
+        except BaseException:
+            self.client.rollback()
+            raise
+        for stream in self.streams.values():
+            if stream.config.truncates and stream.config.sync_mode == "append_dedup":
+                self._index_keys(stream, stream.final_name)
+
+    def close(self) -> None:
+        self.client.close()
