@@ -1,0 +1,3 @@
+from source_postgres.run import run
+
+run()
