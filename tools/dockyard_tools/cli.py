@@ -101,7 +101,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from dockyard_tools.images import build_images
+    from dockyard_tools.images import ImageError, build_images
 
     names = args.connectors or None
     try:
@@ -110,6 +110,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         built = build_images(names, log=lambda line: print(line, file=sys.stderr))
     except UnknownConnectorError as exc:
         return _fail(str(exc))
+    except ImageError as exc:
+        return _fail(str(exc), 1)
     for tag in built:
         print(tag)
     return 0
