@@ -32,7 +32,7 @@ typecheck: $(STAMP) ## mypy (strict) on the runtime, the toolkit and every conne
 	$(BIN)/mypy $(addprefix -p ,$(PACKAGES))
 
 test: $(STAMP) services lint typecheck ## Set up, lint, type-check and run every test (CONNECTOR=name for one)
-	$(BIN)/pytest $(if $(CONNECTOR),connectors/$(CONNECTOR) tests/acceptance -k "$(CONNECTOR)",)
+	DOCKYARD_CONNECTOR=$(CONNECTOR) $(BIN)/pytest $(if $(CONNECTOR),connectors/$(CONNECTOR) tests/acceptance tests/peer,)
 
 build: $(STAMP) services ## Build Docker images for every connector (CONNECTOR=name for one)
 	$(BIN)/dockyard build $(CONNECTOR)

@@ -57,7 +57,8 @@ def test_resuming_from_every_checkpoint_reads_exactly_the_rest(source: Any) -> N
     for state_message in full.states[:-1]:
         emitted += int(state_message["sourceStats"]["recordCount"])
         resumed = source.read(catalog, [state_message])
-        assert [r["id"] for r in resumed.records("events")] == all_rows[emitted:]
+        assert resumed.exit_code == 0, resumed.messages
+        assert [r["id"] for r in resumed.records("events")] == all_rows[emitted:], state_message
 
 
 def test_next_sync_reads_only_new_and_updated_rows(source: Any) -> None:

@@ -69,7 +69,7 @@ def _plan(entry: Mapping[str, Any], table: Table, *, cdc: bool) -> StreamPlan:
 
 
 def plan_streams(catalog: Mapping[str, Any], tables: Sequence[Table], *, cdc: bool) -> list[StreamPlan]:
-    """One plan per configured stream; streams no longer in the database are skipped with a warning."""
+    """One plan per configured stream; a stream the database does not have is a config error, not a silent skip."""
     by_key = {(t.namespace, t.name): t for t in tables}
     plans = []
     for entry in catalog.get("streams") or []:
@@ -77,7 +77,10 @@ def plan_streams(catalog: Mapping[str, Any], tables: Sequence[Table], *, cdc: bo
         key = (stream.get("namespace") or "public", stream.get("name", ""))
         table = by_key.get(key)
         if table is None:
-            logger.warning("Stream %s.%s is not in the database (or not readable); skipping it.", *key)
-            continue
+            known = ", ".join(sorted(f"{t.namespace}.{t.name}" for t in tables)) or "none"
+            raise ConfigError(
+                f"Stream {key[0]}.{key[1]} of the configured catalog is not a readable table or view "
+                f"in the configured schemas (available: {known})."
+            )
         plans.append(_plan(entry, table, cdc=cdc))
     return plans

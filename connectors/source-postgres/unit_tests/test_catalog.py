@@ -36,8 +36,9 @@ def test_plans_take_source_keys_and_configured_cursor() -> None:
     assert (plan.sync_mode, plan.cursor_field, plan.primary_key) == ("incremental", "updated_at", ("id",))
 
 
-def test_unknown_stream_is_skipped() -> None:
-    assert plan_streams({"streams": [_entry("gone")]}, [USERS], cdc=False) == []
+def test_unknown_stream_is_a_config_error_naming_it_and_the_choices() -> None:
+    with pytest.raises(ConfigError, match=r"Stream public\.gone .*available: public\.users"):
+        plan_streams({"streams": [_entry("gone")]}, [USERS], cdc=False)
 
 
 @pytest.mark.parametrize(
