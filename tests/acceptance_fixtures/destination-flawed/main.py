@@ -1,0 +1,3 @@
+from destination_flawed.run import run
+
+run()

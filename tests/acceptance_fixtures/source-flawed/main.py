@@ -1,0 +1,3 @@
+from source_flawed.run import run
+
+run()
