@@ -79,15 +79,18 @@ def launch(connector: str, *, kind: str, spec_package: str, argv: Sequence[str] 
         if args.command == "spec":
             protocol.emit({"type": "SPEC", "spec": spec})
             return 0
+        secrets.reset()
         config = read_json_file(args.config, what="config")
         if isinstance(config, dict):
             found = secrets.secret_values(spec["connectionSpecification"], config)
             secrets.register(found)
         validate_config(config, spec["connectionSpecification"])
-        from airbyte_cdk.utils.airbyte_secrets_utils import update_secrets
+        connector_class = _load_class(connector)
+        if "airbyte_cdk" in sys.modules:  # a CDK connector: its own log filter must mask the same values
+            from airbyte_cdk.utils.airbyte_secrets_utils import update_secrets
 
-        update_secrets(secrets.registered())
-        instance = _load_class(connector)()
+            update_secrets(secrets.registered())
+        instance = connector_class()
         instance.run_command(args, config, spec)
         protocol.flush()
         return 0

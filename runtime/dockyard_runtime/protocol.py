@@ -28,16 +28,22 @@ def output() -> IO[bytes]:
     return _out
 
 
+_DATA_MESSAGES = ("RECORD", "STATE")
+
+
 def now_ms() -> int:
     return int(time.time() * 1000)
 
 
 def dumps(message: Mapping[str, Any]) -> bytes:
-    """One protocol line, with registered secrets masked."""
-    line = orjson.dumps(message)
-    if secrets.registered():
-        line = secrets.mask(line.decode()).encode()
-    return line + b"\n"
+    """One protocol line, with registered secrets masked.
+
+    RECORD and STATE messages are data, not text about the config: masking them would corrupt a value that
+    happens to contain a secret's characters (a cursor "12" when a password is "12") and lose it silently.
+    """
+    if secrets.active() and message.get("type") not in _DATA_MESSAGES:
+        message = secrets.mask_value(message)
+    return orjson.dumps(message) + b"\n"
 
 
 def emit(message: Mapping[str, Any]) -> None:

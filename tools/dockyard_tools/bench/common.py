@@ -4,7 +4,8 @@ The child's stdout is read in the parent in large chunks and only counted (lines
 RECORD messages), so the sink costs next to nothing and never applies back-pressure a real destination would.
 Peak memory is reported two ways: the kernel's high-water mark of the largest single process (`ru_maxrss` from
 `wait4`, exact) and the largest sum over the whole process tree seen by polling /proc (PSS, so pages shared by
-forked workers are not counted twice), which is what a multi-process connector really costs.
+forked workers are not counted twice), which is what a multi-process connector really costs. CPU time (user +
+system, workers included) is reported too: on a shared machine it is a steadier yardstick than wall time.
 """
 
 from __future__ import annotations
@@ -32,10 +33,16 @@ class Measurement:
     bytes_out: int
     peak_rss_bytes: int
     peak_tree_pss_bytes: int
+    cpu_seconds: float = 0.0  # user + system time of the child and the children it reaped (e.g. pool workers)
 
     @property
     def records_per_second(self) -> float:
         return self.records / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def records_per_cpu_second(self) -> float:
+        """Throughput per CPU second: unlike records/s, barely moved by other load on the machine."""
+        return self.records / self.cpu_seconds if self.cpu_seconds > 0 else 0.0
 
 
 class LineCounter:
@@ -170,4 +177,5 @@ def measure(
         bytes_out=counter.bytes,
         peak_rss_bytes=usage.ru_maxrss * 1024,
         peak_tree_pss_bytes=poller.peak,
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
     )

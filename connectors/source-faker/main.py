@@ -1,0 +1,3 @@
+from source_faker.run import run
+
+run()
