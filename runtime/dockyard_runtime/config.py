@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from dockyard_runtime.errors import ConfigError
 from dockyard_runtime.secrets import secret_paths
+
+if TYPE_CHECKING:
+    import jsonschema
 
 
 def read_json_file(path: str | Path, *, what: str) -> Any:
@@ -48,6 +49,8 @@ def validate_config(config: Any, connection_specification: Mapping[str, Any]) ->
     """Raise ConfigError naming the first invalid field (sorted by path, so the message is stable)."""
     if not isinstance(config, Mapping):
         raise ConfigError("The config must be a JSON object.")
+    import jsonschema  # not at module level: `spec` never validates and stays fast
+
     validator = jsonschema.Draft7Validator(connection_specification)
     errors = sorted(validator.iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path])
     if not errors:

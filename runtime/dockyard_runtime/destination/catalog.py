@@ -46,7 +46,19 @@ class StreamConfig:
 def _paths(value: Any) -> tuple[tuple[str, ...], ...]:
     if not value:
         return ()
+    if isinstance(value, str):  # a lone field name, not a list of paths
+        return ((value,),)
     return tuple(tuple(str(p) for p in path) if isinstance(path, list) else (str(path),) for path in value)
+
+
+def _number(entry: Mapping[str, Any], key: str, stream: str) -> int | None:
+    value = entry.get(key)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"Stream {stream} has an invalid {key} '{value}' (expected an integer).") from None
 
 
 def parse_catalog(catalog: Any) -> dict[StreamKey, StreamConfig]:
@@ -72,9 +84,9 @@ def parse_catalog(catalog: Any) -> dict[StreamKey, StreamConfig]:
             sync_mode=mode,
             primary_key=primary_key,
             cursor_field=tuple(str(p) for p in entry.get("cursor_field") or stream.get("default_cursor_field") or ()),
-            generation_id=int(entry.get("generation_id") or 0),
-            minimum_generation_id=int(entry.get("minimum_generation_id") or 0),
-            sync_id=int(entry["sync_id"]) if entry.get("sync_id") is not None else None,
+            generation_id=_number(entry, "generation_id", name) or 0,
+            minimum_generation_id=_number(entry, "minimum_generation_id", name) or 0,
+            sync_id=_number(entry, "sync_id", name),
         )
         if config.key in streams:
             raise ConfigError(f"Stream {config.label} appears twice in the configured catalog.")

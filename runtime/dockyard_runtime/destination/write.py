@@ -16,10 +16,11 @@ from dockyard_runtime.destination.catalog import StreamConfig, StreamKey
 from dockyard_runtime.destination.input import parse_line
 from dockyard_runtime.destination.loader import Loader, Record
 from dockyard_runtime.destination.settings import WriteSettings
-from dockyard_runtime.destination.state import StateTracker
+from dockyard_runtime.destination.state import StateTracker, state_stream_key
 from dockyard_runtime.logs import get_logger
 
 logger = get_logger("write")
+_UNSEEN: Any = object()
 
 
 class WriteLoop:
@@ -36,21 +37,26 @@ class WriteLoop:
         self.streams = streams
         self.out = out
         self.settings = settings or WriteSettings()
-        self.tracker = StateTracker()
+        self.tracker = StateTracker(self._route)
         self.buffers: dict[StreamKey, list[Record]] = {key: [] for key in streams}
+        # Where records of an incoming (namespace, name) go; None for streams not in the catalog.
+        self.routes: dict[StreamKey, StreamKey | None] = {key: key for key in streams}
         self.buffered_bytes = 0
         self.buffered_records = 0
         self.uncommitted = 0
         self.committed_records = 0
         self.last_commit = time.monotonic()
-        self.unknown_streams: set[StreamKey] = set()
         self.malformed_lines = 0
+        self.staged_per_stream: dict[StreamKey, int] = dict.fromkeys(streams, 0)
         self.per_stream: dict[StreamKey, int] = dict.fromkeys(streams, 0)
+        # Streams (None: GLOBAL/legacy states) whose states are new to the ledger: past a replay's overlap, a
+        # state identical to a committed one covers new records and must not drop them.
+        self.past_replay: set[StreamKey | None] = set()
 
     # -- input ---------------------------------------------------------------------------------------------
     def run(self, lines: Iterable[bytes]) -> int:
-        self.loader.open(self.streams)
         try:
+            self.loader.open(self.streams)
             for lineno, line in enumerate(lines, 1):
                 self._handle(lineno, line)
             self._stage_all()
@@ -89,37 +95,58 @@ class WriteLoop:
             self._malformed(lineno, "a RECORD without a 'data' object")
             return
         key: StreamKey = (record.get("namespace") or None, str(record.get("stream")))
-        buffer = self.buffers.get(key)
-        if buffer is None and key[0] is not None:
-            key = (None, key[1])
-            buffer = self.buffers.get(key)
-        if buffer is None:
-            if key not in self.unknown_streams:
-                self.unknown_streams.add(key)
-                logger.warning(
-                    "Ignoring records of stream '%s' (line %d): it is not in the configured catalog.",
-                    record.get("stream"),
-                    lineno,
-                )
+        target = self.routes.get(key, _UNSEEN)
+        if target is _UNSEEN:
+            target = self._learn_route(key, lineno)
+        if target is None:
             return
+        emitted_at = record.get("emitted_at") or 0
+        if type(emitted_at) is not int:
+            try:
+                emitted_at = int(emitted_at)
+            except (TypeError, ValueError, OverflowError):
+                self._malformed(lineno, "a RECORD whose emitted_at is not a number")
+                return
         meta = record.get("meta")
         changes = meta.get("changes") if isinstance(meta, dict) else None
-        buffer.append((data, int(record.get("emitted_at") or 0), changes or None))
-        self.tracker.record(key)
+        self.buffers[target].append((data, emitted_at, changes or None))
+        self.tracker.record(target)
         self.buffered_bytes += len(line)
         self.buffered_records += 1
         if self.buffered_bytes >= self.settings.batch_bytes or self.buffered_records >= self.settings.batch_records:
             self._stage_all()
 
+    def _route(self, key: StreamKey) -> StreamKey | None:
+        """The catalog stream for a (namespace, name) seen in input, tolerating a namespace only one side set."""
+        if key in self.routes:
+            return self.routes[key]
+        namespace, name = key
+        if namespace is not None and (None, name) in self.streams:
+            return (None, name)
+        same_name = [k for k in self.streams if k[1] == name]
+        return same_name[0] if namespace is None and len(same_name) == 1 else None
+
+    def _learn_route(self, key: StreamKey, lineno: int) -> StreamKey | None:
+        target = self.routes[key] = self._route(key)
+        if target is None:
+            label = f"{key[0]}.{key[1]}" if key[0] else key[1]
+            logger.warning(
+                "Ignoring records of stream '%s' (first at line %d): it is not in the configured catalog.",
+                label,
+                lineno,
+            )
+        return target
+
     def _state(self, message: dict[str, Any]) -> None:
         state = message.get("state")
-        if isinstance(state, dict) and self.loader.is_committed(state):
-            dropped = self.buffered_records + self.uncommitted
-            self._drop_uncommitted()
-            self.tracker.receive(message)
-            logger.info("State already committed by a previous attempt; dropped %d re-sent record(s).", dropped)
-            self._emit_states(self.tracker.take_pending())
-            return
+        if isinstance(state, dict):
+            key = state_stream_key(state)
+            if key is not None:
+                key = self._route(key) or key
+            if key not in self.past_replay and self.loader.is_committed(state):
+                self._drop_replayed(key)
+            else:
+                self.past_replay.add(key)
         self.tracker.receive(message)
         pending = self.uncommitted + self.buffered_records
         if (
@@ -135,25 +162,51 @@ class WriteLoop:
         for key, buffer in self.buffers.items():
             if buffer:
                 self.loader.stage(self.streams[key], buffer)
-                self.per_stream[key] += len(buffer)
+                self.staged_per_stream[key] += len(buffer)
                 self.buffers[key] = []
         self.uncommitted += self.buffered_records
         self.buffered_bytes = 0
         self.buffered_records = 0
 
-    def _drop_uncommitted(self) -> None:
-        self.loader.discard_staged()
-        for key in self.buffers:
-            self.buffers[key] = []
-        self.buffered_bytes = self.buffered_records = self.uncommitted = 0
+    def _drop_replayed(self, key: StreamKey | None) -> None:
+        """A state a previous attempt committed arrived: the records it covers (its stream's since its last
+        state, or all for a GLOBAL state) are re-sent copies of committed ones."""
+        keys = list(self.buffers) if key is None else [key] if key in self.buffers else []
+        dropped = 0
+        for k in keys:
+            dropped += len(self.buffers[k]) + self.staged_per_stream[k]
+            self.buffered_records -= len(self.buffers[k])
+            self.uncommitted -= self.staged_per_stream[k]
+            self.buffers[k] = []
+            self.staged_per_stream[k] = 0
+        if not self.buffered_records:
+            self.buffered_bytes = 0
+        if key is None:
+            self.loader.discard_staged()
+        elif keys:
+            self.loader.discard_staged(keys)
+        logger.info("State already committed by a previous attempt; dropped %d re-sent record(s).", dropped)
 
     def _commit(self, *, final: bool) -> None:
         states = self.tracker.take_pending()
-        self.loader.commit(states)
+        # Records after their stream's latest state stay staged: a replay would resend them.
+        held: dict[StreamKey, int] = {}
+        if not final:
+            for key, count in self.tracker.uncovered().items():
+                if min(count, self.staged_per_stream.get(key, 0)):
+                    held[key] = min(count, self.staged_per_stream[key])
+        if held:
+            self.loader.commit(states, held)
+        else:
+            self.loader.commit(states)
         if final:
             self.loader.finish()
-        self.committed_records += self.uncommitted
-        self.uncommitted = 0
+        for key, count in self.staged_per_stream.items():
+            kept = held.get(key, 0)
+            self.per_stream[key] += count - kept
+            self.committed_records += count - kept
+            self.staged_per_stream[key] = kept
+        self.uncommitted = sum(held.values())
         self.last_commit = time.monotonic()
         self._emit_states(states)
 

@@ -89,7 +89,8 @@ class SqlDialect:
             return T.NUMBER
         return aliases.get(normalized, T.STRING)
 
-    def uuid_expr(self) -> str:
+    def uuid_expr(self, seq: str) -> str:
+        """A new UUID per row; `seq` is the staged row's sequence number, unique within one merge."""
         return "gen_random_uuid()"
 
     def ms_to_timestamp(self, expr: str) -> str:
@@ -121,6 +122,13 @@ class SqlDialect:
 
     def drop_table(self, table: str) -> str:
         return f"DROP TABLE IF EXISTS {table}"
+
+    def clear_table(self, table: str) -> str:
+        """Empty a staging table (engines with a cheaper, transactional TRUNCATE override this)."""
+        return f"DELETE FROM {table}"
+
+    def rename_index(self, schema: str, index: str, new_name: str) -> str:
+        return f"ALTER INDEX IF EXISTS {self.table(schema, index)} RENAME TO {self.quote(new_name)}"
 
     def create_key_index(self, table: str, index_name: str, columns: Sequence[str]) -> str | None:
         cols = ", ".join(self.quote(c) for c in columns)

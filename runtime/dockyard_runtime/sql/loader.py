@@ -2,17 +2,19 @@
 
 Per stream there is a final table and a staging table. `stage` bulk-loads a batch into staging (CSV through
 the client); `commit` moves staging into the final table in one transaction — append, or dedup where the
-newest cursor per primary key wins — together with the ledger rows of the states it covers. Truncating
-streams (overwrite, truncate refreshes) load into a shadow table that replaces the final table at `finish`, so
-a failed sync never leaves a truncated or half-loaded table behind.
+newest cursor per primary key wins — together with the ledger rows of the states it covers. Records that
+no state covers yet (a stream whose next state has not arrived) stay staged for a later commit: a replay
+resends them, so committing them early would duplicate them. Truncating streams (overwrite, truncate
+refreshes) load into a shadow table that replaces the final table at `finish`, so a failed sync never leaves a
+truncated or half-loaded table behind; a retried attempt of the same sync keeps loading the same shadow table,
+and a ledger marker says when the swap already happened.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +22,7 @@ import orjson
 
 from dockyard_runtime.destination.catalog import StreamConfig, StreamKey
 from dockyard_runtime.destination.loader import Record
+from dockyard_runtime.errors import ConfigError
 from dockyard_runtime.logs import get_logger
 from dockyard_runtime.sql.dialect import SqlClient, SqlDialect
 from dockyard_runtime.sql.names import ColumnNamer, normalize
@@ -50,7 +53,7 @@ class SqlLoaderOptions:
     schema_change_policy: str = "evolve"  # or "fail"
 
 
-class SchemaChangeError(Exception):
+class SchemaChangeError(ConfigError):
     """Raised when `schema_change_policy` is `fail` and the data needs a table change."""
 
 
@@ -62,17 +65,28 @@ class _Stream:
     stage_name: str
     shadow_name: str
     shape: TableShape
-    seq: int = 0
-    staged: int = 0
+    truncates: bool  # this attempt loads the shadow table and swaps it in at `finish`
+    seq: int = 0  # the next staged row's _dy_seq
+    merged: int = 0  # staged rows below this _dy_seq were committed (or discarded) and deleted from staging
+    key_index: str | None = None  # the key index created on the target table, if any
+
+    @property
+    def staged(self) -> int:
+        return self.seq - self.merged
 
     def target_name(self) -> str:
-        return self.shadow_name if self.config.truncates else self.final_name
+        return self.shadow_name if self.truncates else self.final_name
 
 
 def state_hash(state: Mapping[str, Any]) -> str:
     """Identity of a state for the ledger (its echoed statistics excluded)."""
     clean = {k: v for k, v in state.items() if k not in ("destinationStats", "sourceStats")}
     return hashlib.sha256(orjson.dumps(clean, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def finish_marker(config: StreamConfig) -> str:
+    """Ledger entry saying this sync already swapped in (or cleaned up) the stream's table at `finish`."""
+    return "finish:" + hashlib.sha256(orjson.dumps([config.namespace, config.name])).hexdigest()
 
 
 class SqlLoader:
@@ -84,7 +98,11 @@ class SqlLoader:
         self.options = options
         self.streams: dict[StreamKey, _Stream] = {}
         self.sync_id: int | None = None
-        self.committed_states: set[str] = set()
+        self.committed_states: set[str] = set()  # ledger entries of earlier attempts of this sync
+        # A state repeats when its cursor did not move; its ledger entry is "<hash>#<occurrence>", so a replay
+        # only drops as many copies as an earlier attempt committed.
+        self._checked: Counter[str] = Counter()
+        self._recorded: Counter[str] = Counter()
 
     # -- names ----------------------------------------------------------------------------------------------
     def _ident(self, name: str) -> str:
@@ -93,13 +111,34 @@ class SqlLoader:
     def _q(self, stream: _Stream, name: str) -> str:
         return self.dialect.table(stream.schema, name)
 
+    def _schema_of(self, config: StreamConfig) -> str:
+        return self._ident(config.namespace or self.options.default_schema)
+
+    def _table_names(self, streams: Mapping[StreamKey, StreamConfig]) -> dict[StreamKey, str]:
+        """Final table names; streams whose names normalize alike ("Users", "users") must not share a table.
+
+        The stream whose name already is the identifier keeps it, the others get a hash suffix, so the mapping
+        only depends on the colliding names themselves and stays the same sync after sync.
+        """
+        groups: dict[tuple[str, str], list[StreamConfig]] = {}
+        for config in streams.values():
+            groups.setdefault((self._schema_of(config), self._ident(config.name)), []).append(config)
+        names: dict[StreamKey, str] = {}
+        for (_, name), configs in groups.items():
+            configs.sort(key=lambda c: (c.name != name, c.name))
+            names[configs[0].key] = name
+            for config in configs[1:]:
+                names[config.key] = normalize(config.name, self.dialect.max_identifier_bytes, hashed=True)
+        return names
+
     # -- open -----------------------------------------------------------------------------------------------
     def open(self, streams: Mapping[StreamKey, StreamConfig]) -> None:
         ids = {s.sync_id for s in streams.values()}
         self.sync_id = ids.pop() if len(ids) == 1 else None
         resuming = self._open_ledger()
+        names = self._table_names(streams)
         for key, config in streams.items():
-            self.streams[key] = self._open_stream(config, resuming)
+            self.streams[key] = self._open_stream(config, names[key], resuming)
 
     def _open_ledger(self) -> bool:
         if self.sync_id is None:
@@ -115,10 +154,9 @@ class SqlLoader:
         self.committed_states = {r[0] for r in rows}
         return bool(self.committed_states)
 
-    def _open_stream(self, config: StreamConfig, resuming: bool) -> _Stream:
+    def _open_stream(self, config: StreamConfig, final_name: str, resuming: bool) -> _Stream:
         d = self.dialect
-        schema = self._ident(config.namespace or self.options.default_schema)
-        final_name = self._ident(config.name)
+        schema = self._schema_of(config)
         namer = ColumnNamer(d.max_identifier_bytes, reserved=AIRBYTE_COLUMNS + STAGE_EXTRA)
         properties = config.json_schema.get("properties") or {}
         declared = [
@@ -129,29 +167,27 @@ class SqlLoader:
             config=config,
             schema=schema,
             final_name=final_name,
-            stage_name=self._ident(f"_dy_stage_{config.name}"),
-            shadow_name=self._ident(f"_dy_shadow_{config.name}"),
+            stage_name=self._ident(f"_dy_stage_{final_name}"),
+            shadow_name=self._ident(f"_dy_shadow_{final_name}"),
             shape=TableShape(declared, namer.name_for),
+            # A retried attempt that already swapped the table in appends whatever it still loads.
+            truncates=config.truncates and finish_marker(config) not in self.committed_states,
         )
         self.client.execute(d.create_schema(schema))
-        existing = self.client.table_columns(schema, final_name)
+        if stream.truncates and not resuming:  # a shadow left by another sync holds nothing of this one
+            self.client.execute(d.drop_table(self._q(stream, stream.shadow_name)))
+        target = stream.target_name()  # the final table is left alone until the swap when truncating
+        existing = self.client.table_columns(schema, target)
         if existing is not None:
-            self._reconcile(stream, existing)
-        self._create(stream, final_name)
-        if config.truncates:
-            if not resuming:
-                self.client.execute(d.drop_table(self._q(stream, stream.shadow_name)))
-            self._create(stream, stream.shadow_name)
-            if existing is not None and stream.shape.columns:
-                shadow_existing = self.client.table_columns(schema, stream.shadow_name) or {}
-                self._add_missing(stream, stream.shadow_name, shadow_existing)
+            self._reconcile(stream, target, existing)
+        self._create(stream, target)
         self.client.execute(d.drop_table(self._q(stream, stream.stage_name)))
         self._create(stream, stream.stage_name, staging=True)
         if config.sync_mode == "append_dedup":
-            self._index_keys(stream, stream.target_name())
+            self._index_keys(stream, target)
         return stream
 
-    def _reconcile(self, stream: _Stream, existing: Mapping[str, str]) -> None:
+    def _reconcile(self, stream: _Stream, table_name: str, existing: Mapping[str, str]) -> None:
         """Compare the catalog's columns with the table's: widen what the schema widened, keep extra columns."""
         d = self.dialect
         by_name = {c.name: c for c in stream.shape.columns}
@@ -166,15 +202,14 @@ class SqlLoader:
             wanted = widen(current, column.type)
             if d.type_sql(wanted) != d.type_sql(current) and wanted != current:
                 self._schema_change(stream, f"widen column {name} from {current.value} to {wanted.value}")
-                self.client.execute(d.alter_column_type(self._q(stream, stream.final_name), name, current, wanted))
+                self.client.execute(d.alter_column_type(self._q(stream, table_name), name, current, wanted))
             column.type = wanted
-        self._add_missing(stream, stream.final_name, existing)
+        self._add_missing(stream, table_name, existing)
 
     def _add_missing(self, stream: _Stream, table_name: str, existing: Mapping[str, str]) -> None:
         for column in stream.shape.columns:
             if column.name not in existing:
-                if table_name == stream.final_name:
-                    self._schema_change(stream, f"add column {column.name} ({column.type.value})")
+                self._schema_change(stream, f"add column {column.name} ({column.type.value})")
                 self.client.execute(
                     self.dialect.add_column(
                         self._q(stream, table_name), column.name, self.dialect.type_sql(column.type)
@@ -206,9 +241,11 @@ class SqlLoader:
     def _index_keys(self, stream: _Stream, table_name: str) -> None:
         keys = self._key_columns(stream)
         if keys:
-            sql = self.dialect.create_key_index(self._q(stream, table_name), self._ident(f"{table_name}_pk_idx"), keys)
+            name = self._ident(f"{table_name}_pk_idx")
+            sql = self.dialect.create_key_index(self._q(stream, table_name), name, keys)
             if sql:
                 self.client.execute(sql)
+                stream.key_index = name
 
     def _key_columns(self, stream: _Stream) -> list[str]:
         names = {c.field: c.name for c in stream.shape.columns}
@@ -220,11 +257,8 @@ class SqlLoader:
         batch = stream.shape.normalize(records, stream.seq, self.sync_id)
         stream.seq += len(records)
         self._evolve(stream, batch.added, batch.widened)
-        buffer = io.StringIO()
-        csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n").writerows(batch.rows)
         columns = [c.name for c in batch.columns] + list(STAGE_EXTRA)
-        self.client.copy_csv(self._q(stream, stream.stage_name), columns, buffer.getvalue().encode("utf-8"))
-        stream.staged += len(records)
+        self.client.copy_csv(self._q(stream, stream.stage_name), columns, batch.to_csv())
 
     def _evolve(
         self, stream: _Stream, added: list[Column], widened: Mapping[str, tuple[LogicalType, LogicalType]]
@@ -233,7 +267,7 @@ class SqlLoader:
         if not added and not widened:
             return
         d = self.dialect
-        tables = {stream.stage_name, stream.final_name, stream.target_name()}
+        tables = {stream.stage_name, stream.target_name()}
         for column in added:
             self._schema_change(stream, f"add column {column.name} ({column.type.value}) for a new field")
             for name in tables:
@@ -251,56 +285,62 @@ class SqlLoader:
                     self.client.execute(d.alter_column_type(self._q(stream, name), column.name, old, new))
 
     # -- commit ---------------------------------------------------------------------------------------------
-    def commit(self, states: list[dict[str, Any]]) -> None:
+    def commit(self, states: list[dict[str, Any]], uncovered: Mapping[StreamKey, int] | None = None) -> None:
+        held = uncovered or {}
+        bounds = {key: stream.seq - held.get(key, 0) for key, stream in self.streams.items()}
         self.client.begin()
         try:
-            for stream in self.streams.values():
-                if stream.staged:
-                    self._merge(stream)
+            for key, stream in self.streams.items():
+                if bounds[key] > stream.merged:
+                    self._merge(stream, bounds[key])
             self._record_states(states)
             self.client.commit()
         except BaseException:
             self.client.rollback()
             raise
-        for stream in self.streams.values():
-            stream.staged = 0
+        for key, stream in self.streams.items():
+            stream.merged = max(stream.merged, bounds[key])
 
-    def _merge(self, stream: _Stream) -> None:
+    def _merge(self, stream: _Stream, bound: int) -> None:
+        """Move staged rows below `bound` (those the committed states cover) into the target table."""
         d = self.dialect
         stage = self._q(stream, stream.stage_name)
         target = self._q(stream, stream.target_name())
         data = [d.quote(c.name) for c in stream.shape.columns]
         if stream.config.sync_mode == "append_dedup":
-            self._dedup(stream, stage, target)
+            self._dedup(stream, stage, target, bound)
         default_meta = d.json_literal(orjson.dumps({"changes": [], "sync_id": self.sync_id}).decode())
         meta = f"COALESCE(CAST(s._dy_meta AS {d.meta_type}), {default_meta})"
         select = ", ".join(
             [
-                d.uuid_expr(),
+                d.uuid_expr("s._dy_seq"),
                 d.ms_to_timestamp("s._dy_emitted_at"),
                 meta,
                 str(int(stream.config.generation_id)),
                 *(f"s.{c}" for c in data),
             ]
         )
-        where = ""
+        where = f" WHERE s._dy_seq < {int(bound)}"
         if stream.config.sync_mode == "append_dedup":
             keys = [d.quote(k) for k in self._key_columns(stream)]
             match = " AND ".join(f"t.{k} = s.{k}" for k in keys)
-            where = f" WHERE NOT EXISTS (SELECT 1 FROM {target} t WHERE {match})"
+            where += f" AND NOT EXISTS (SELECT 1 FROM {target} t WHERE {match})"
             deleted = self._cdc_deleted_column(stream)
             if deleted:
                 where += f" AND s.{d.quote(deleted)} IS NULL"
         columns = ", ".join([d.quote(c) for c in AIRBYTE_COLUMNS[:2]] + [d.quote(META), d.quote(GENERATION), *data])
         self.client.execute(f"INSERT INTO {target} ({columns}) SELECT {select} FROM {stage} s{where}")
-        self.client.execute(f"DELETE FROM {stage}")
+        if bound >= stream.seq:
+            self.client.execute(d.clear_table(stage))
+        else:
+            self.client.execute(f"DELETE FROM {stage} WHERE _dy_seq < {int(bound)}")
 
     def _cdc_deleted_column(self, stream: _Stream) -> str | None:
         if not self.options.hard_delete_cdc:
             return None
         return next((c.name for c in stream.shape.columns if c.field == CDC_DELETED_AT), None)
 
-    def _dedup(self, stream: _Stream, stage: str, target: str) -> None:
+    def _dedup(self, stream: _Stream, stage: str, target: str, bound: int) -> None:
         """Keep one staged row per key (newest cursor, then latest received) and let it replace older rows."""
         d = self.dialect
         keys = [d.quote(k) for k in self._key_columns(stream)]
@@ -310,7 +350,8 @@ class SqlLoader:
         partition = ", ".join(keys)
         self.client.execute(
             f"DELETE FROM {stage} WHERE _dy_seq IN (SELECT _dy_seq FROM (SELECT _dy_seq, ROW_NUMBER() OVER "
-            f"(PARTITION BY {partition} ORDER BY {order}) AS rn FROM {stage}) ranked WHERE rn > 1)"
+            f"(PARTITION BY {partition} ORDER BY {order}) AS rn FROM {stage} WHERE _dy_seq < {int(bound)}) ranked "
+            "WHERE rn > 1)"
         )
         match = " AND ".join(f"t.{k} = s.{k}" for k in keys)
         if self.options.unique_conflict_method == "ignore":
@@ -319,29 +360,42 @@ class SqlLoader:
         if cursor:
             c = d.quote(cursor)
             newer = f" AND (t.{c} IS NULL OR (s.{c} IS NOT NULL AND s.{c} >= t.{c}))"
-        self.client.execute(f"DELETE FROM {target} t WHERE EXISTS (SELECT 1 FROM {stage} s WHERE {match}{newer})")
+        self.client.execute(
+            f"DELETE FROM {target} t WHERE EXISTS (SELECT 1 FROM {stage} s WHERE {match} "
+            f"AND s._dy_seq < {int(bound)}{newer})"
+        )
 
     def _record_states(self, states: list[dict[str, Any]]) -> None:
-        if self.sync_id is None or not states:
+        entries = []
+        for message in states:  # every received state is committed once, in received order
+            digest = state_hash(message.get("state") or {})
+            self._recorded[digest] += 1
+            entries.append(f"{digest}#{self._recorded[digest]}")
+        self._record_ledger(entries)
+
+    def _record_ledger(self, entries: list[str]) -> None:
+        if self.sync_id is None or not entries:
             return
         d = self.dialect
         table = d.table(self._ident(self.options.default_schema), LEDGER_TABLE)
-        for message in states:
-            digest = state_hash(message.get("state") or {})
-            self.client.execute(
-                f"INSERT INTO {table} (sync_id, state_hash, committed_at) VALUES ({int(self.sync_id)}, "
-                f"'{digest}', CAST(CURRENT_TIMESTAMP AS {d.text_type}))"
-            )
-            self.committed_states.add(digest)
+        now = f"CAST(CURRENT_TIMESTAMP AS {d.text_type})"
+        values = ", ".join(f"({int(self.sync_id)}, '{entry}', {now})" for entry in entries)
+        self.client.execute(f"INSERT INTO {table} (sync_id, state_hash, committed_at) VALUES {values}")
 
     def is_committed(self, state: Mapping[str, Any]) -> bool:
-        return bool(self.committed_states) and state_hash(state) in self.committed_states
+        """Only earlier attempts count, copy for copy: the n-th copy of a state this attempt receives matches the
+        n-th copy an earlier attempt committed. Called for each state of the replayed prefix, in order."""
+        if not self.committed_states:
+            return False
+        digest = state_hash(state)
+        self._checked[digest] += 1
+        return f"{digest}#{self._checked[digest]}" in self.committed_states
 
-    def discard_staged(self) -> None:
-        for stream in self.streams.values():
-            if stream.staged:
-                self.client.execute(f"DELETE FROM {self._q(stream, stream.stage_name)}")
-                stream.staged = 0
+    def discard_staged(self, streams: Collection[StreamKey] | None = None) -> None:
+        for key, stream in self.streams.items():
+            if stream.staged and (streams is None or key in streams):
+                self.client.execute(self.dialect.clear_table(self._q(stream, stream.stage_name)))
+                stream.merged = stream.seq
 
     # -- finish ---------------------------------------------------------------------------------------------
     def finish(self) -> None:
@@ -350,22 +404,26 @@ class SqlLoader:
         try:
             for stream in self.streams.values():
                 final = self._q(stream, stream.final_name)
-                if stream.config.truncates:
+                if stream.truncates:
                     self.client.execute(d.drop_table(final))
                     self.client.execute(d.rename_table(self._q(stream, stream.shadow_name), stream.final_name))
+                    if stream.key_index:  # the old table's index went with it: the name is free again
+                        index = self._ident(f"{stream.final_name}_pk_idx")
+                        self.client.execute(d.rename_index(stream.schema, stream.key_index, index))
+                        stream.key_index = index
                 elif stream.config.minimum_generation_id > 0:
                     self.client.execute(
                         f"DELETE FROM {final} WHERE {d.quote(GENERATION)} < {int(stream.config.minimum_generation_id)}"
                         f" OR {d.quote(GENERATION)} IS NULL"
                     )
                 self.client.execute(d.drop_table(self._q(stream, stream.stage_name)))
+            self._record_ledger([finish_marker(s.config) for s in self.streams.values()])
             self.client.commit()
         except BaseException:
             self.client.rollback()
             raise
         for stream in self.streams.values():
-            if stream.config.truncates and stream.config.sync_mode == "append_dedup":
-                self._index_keys(stream, stream.final_name)
+            stream.truncates = False
 
     def close(self) -> None:
         self.client.close()

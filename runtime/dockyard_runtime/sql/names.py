@@ -1,16 +1,19 @@
 """Stable SQL identifiers for stream and field names.
 
-Names are lowercased and reduced to letters, digits and underscores (quoting then makes reserved words safe);
-a name over the engine's limit keeps a readable prefix and gains a hash of the original, so two long names never
-collide and the same source name always maps to the same identifier, sync after sync.
+Names are lowercased and reduced to letters, digits (of any script) and underscores (quoting then makes reserved
+words safe); a name over the engine's limit keeps a readable prefix and gains a hash of the original, so two long
+names never collide and the same source name always maps to the same identifier, sync after sync. A name with
+nothing readable in it (only emoji or punctuation) is its hash, so such names do not all collapse into one.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 
-_INVALID = re.compile(r"[^0-9a-z_]+", re.UNICODE)
+_INVALID = re.compile(r"\W+")  # anything but letters, digits and "_" (Unicode-aware)
+_EDGES = re.compile(r"^\W+|\W+$")
 
 
 def short_hash(text: str) -> str:
@@ -26,12 +29,16 @@ def _fit(name: str, max_bytes: int, original: str, force_hash: bool = False) -> 
     return prefix + suffix
 
 
-def normalize(name: str, max_bytes: int = 63) -> str:
-    """A lowercase identifier of at most `max_bytes` bytes derived from `name` (deterministic)."""
-    cleaned = _INVALID.sub("_", name.lower()).strip("_") or "_"
+def normalize(name: str, max_bytes: int = 63, *, hashed: bool = False) -> str:
+    """A lowercase identifier of at most `max_bytes` bytes derived from `name` (deterministic); `hashed` adds
+    the hash suffix even to a short name (for a name that collides with another one)."""
+    lowered = unicodedata.normalize("NFC", name).lower()
+    cleaned = _INVALID.sub("_", _EDGES.sub("", lowered))
+    if not cleaned.strip("_"):
+        return "_" + short_hash(name)
     if cleaned[0].isdigit():
         cleaned = "_" + cleaned
-    return _fit(cleaned, max_bytes, name)
+    return _fit(cleaned, max_bytes, name, force_hash=hashed)
 
 
 class ColumnNamer:

@@ -8,7 +8,10 @@ column is re-coerced for the whole batch. Fields the schema does not declare bec
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -17,7 +20,16 @@ from typing import Any
 import orjson
 
 from dockyard_runtime.destination.loader import Record
-from dockyard_runtime.sql.types import INT64_MAX, INT64_MIN, LogicalType, is_numeric_widening, kind_of, widen
+from dockyard_runtime.sql.columnar import columns_to_csv, fast_columns
+from dockyard_runtime.sql.types import (
+    BIG_INTEGER_MAX,
+    INT64_MAX,
+    INT64_MIN,
+    LogicalType,
+    is_numeric_widening,
+    kind_of,
+    widen,
+)
 
 T = LogicalType
 
@@ -49,12 +61,30 @@ class Column:
 
 @dataclass
 class Batch:
-    """Rows ready for CSV: data columns in `columns` order, then emitted_at (ms), sequence and meta JSON."""
+    """Rows ready for CSV: data columns in `columns` order, then emitted_at (ms), sequence and meta JSON.
+
+    A batch the column-wise fast path built keeps its values column-major in `columnar` (None for NULL) and
+    `rows` empty; `row_values` and `to_csv` read either form.
+    """
 
     columns: list[Column]
     rows: list[list[Any]]
     widened: dict[str, tuple[LogicalType, LogicalType]] = field(default_factory=dict)
     added: list[Column] = field(default_factory=list)
+    columnar: list[list[Any]] | None = None
+
+    def row_values(self) -> list[list[Any]]:
+        if self.columnar is None:
+            return self.rows
+        return [[NULL if v is None else v for v in row] for row in zip(*self.columnar, strict=True)]
+
+    def to_csv(self) -> bytes:
+        """The batch as CSV for `SqlClient.copy_csv` (unquoted empty = NULL, quoted "" = empty string)."""
+        if self.columnar is not None:
+            return columns_to_csv([c.type for c in self.columns], self.columnar).encode("utf-8")
+        buffer = io.StringIO()
+        csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n").writerows(self.rows)
+        return buffer.getvalue().encode("utf-8")
 
 
 class _Widen(Exception):
@@ -72,7 +102,21 @@ def _json_default(value: Any) -> Any:
 
 
 def _dumps(value: Any) -> str:
-    return orjson.dumps(value, default=_json_default).decode()
+    try:
+        return orjson.dumps(value, default=_json_default).decode()
+    except TypeError:  # an integer beyond 64 bits inside an object: orjson refuses, the standard library does not
+        return json.dumps(value, default=_json_default, ensure_ascii=False, separators=(",", ":"))
+
+
+def _without_nul(value: Any) -> Any:
+    """`value` with NUL characters removed from every string and key (JSON engines reject \\u0000)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
 
 
 def _parse_temporal(parser: Callable[[str], Any]) -> Callable[[Any], Any]:
@@ -90,6 +134,51 @@ def _parse_temporal(parser: Callable[[str], Any]) -> Callable[[Any], Any]:
 def _timestamp(value: str) -> Any:
     return dt.datetime.fromisoformat(value.replace(" ", "T", 1) if "T" not in value else value)
 
+
+_TAIL = "0123456789.:+-Z"  # what may follow the seconds in a value engines read as is (fraction, offset)
+
+
+def _timestamp_as_is(value: str) -> bool:
+    """A valid ISO timestamp that every engine reads unchanged, so it needs no re-formatting (which, for an
+    aware datetime, costs more than everything else done to a record)."""
+    if len(value) < 19 or value[4] != "-" or value[10] not in "T " or value[13] != ":" or value[16] != ":":
+        return False
+    if value[19:].strip(_TAIL):
+        return False
+    try:
+        dt.datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _date_as_is(value: str) -> bool:
+    if len(value) != 10 or value[4] != "-" or value[7] != "-":
+        return False
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _time_as_is(value: str) -> bool:
+    if len(value) < 8 or value[2] != ":" or value[5] != ":" or value[8:].strip(_TAIL):
+        return False
+    try:
+        dt.time.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+_AS_IS: dict[LogicalType, Callable[[str], bool]] = {
+    T.TIMESTAMP_TZ: _timestamp_as_is,
+    T.TIMESTAMP: _timestamp_as_is,
+    T.DATE: _date_as_is,
+    T.TIME: _time_as_is,
+    T.TIME_TZ: _time_as_is,
+}
 
 _TEMPORAL = {
     T.DATE: _parse_temporal(dt.date.fromisoformat),
@@ -111,14 +200,24 @@ def coerce(column: Column, value: Any) -> Any:
             return "true" if value else "false"
         if vtype in (int, float) or isinstance(value, Decimal):
             return str(value)
+        if not column.declared:  # an object or array: an inferred column becomes JSON rather than text
+            raise _Widen(T.JSON)
         return _dumps(value)
     if kind is T.JSON:
         return _dumps(value)
     if kind in (T.INTEGER, T.BIG_INTEGER):
         if vtype is int:
-            if kind is T.INTEGER and not INT64_MIN <= value <= INT64_MAX:
-                raise _Widen(T.BIG_INTEGER)
+            if not INT64_MIN <= value <= INT64_MAX:
+                if not -BIG_INTEGER_MAX <= value <= BIG_INTEGER_MAX:
+                    raise _Widen(T.NUMBER)
+                if kind is T.INTEGER:
+                    raise _Widen(T.BIG_INTEGER)
             return value
+        if vtype is str and column.declared:
+            try:
+                return coerce(column, int(value))
+            except ValueError:
+                return _FAIL
         if vtype is float or isinstance(value, Decimal):
             if value == value and value not in (float("inf"), float("-inf")) and value == int(value):
                 return coerce(column, int(value))
@@ -128,9 +227,10 @@ def coerce(column: Column, value: Any) -> Any:
             return value
         if vtype is str and column.declared:
             try:
-                return Decimal(value)
+                number = Decimal(value)
             except InvalidOperation:
                 return _FAIL
+            return number if number.is_finite() else _FAIL
     elif kind is T.BOOLEAN:
         if vtype is bool:
             return value
@@ -154,6 +254,9 @@ class TableShape:
 
     def normalize(self, records: list[Record], first_seq: int, sync_id: int | None) -> Batch:
         columns = self.columns
+        fast = fast_columns([c.field for c in columns], [c.type for c in columns], records, first_seq)
+        if fast is not None:  # nothing in this batch needs a coercion, a change record or a new column
+            return Batch(columns=columns, rows=[], columnar=fast)
         index = {c.field: i for i, c in enumerate(columns)}
         batch = Batch(columns=columns, rows=[])
         rows = batch.rows
@@ -166,11 +269,32 @@ class TableShape:
                 i = index.get(key)
                 if i is None:
                     i = self._add_column(key, value, batch, index)
-                    row.append(NULL)
+                    if i == len(row):
+                        row.append(NULL)
                 if value is None:
                     continue
                 column = columns[i]
-                if column.type is T.STRING and type(value) is str and "\x00" not in value:
+                kind = column.type
+                vtype = type(value)
+                # Fast paths for values that already fit their column as they are; the rest go through `coerce`.
+                if kind is T.STRING:
+                    if vtype is str and "\x00" not in value:
+                        row[i] = value
+                        continue
+                elif kind is T.INTEGER:
+                    if vtype is int and INT64_MIN <= value <= INT64_MAX:
+                        row[i] = value
+                        continue
+                elif kind is T.NUMBER:
+                    if vtype is float or vtype is int:
+                        row[i] = value
+                        continue
+                elif kind is T.JSON:
+                    out = _dumps(value)
+                    if "\\u0000" not in out:
+                        row[i] = out
+                        continue
+                elif kind in _AS_IS and vtype is str and _AS_IS[kind](value):
                     row[i] = value
                     continue
                 out = self._coerce(column, value, batch, dirty, i)
@@ -182,6 +306,12 @@ class TableShape:
                     out = out.replace("\x00", "")
                     changes = changes or []
                     changes.append(_change(key, "TRUNCATED", "DESTINATION_SERIALIZATION_ERROR"))
+                elif column.type is T.JSON and "\\u0000" in out:
+                    clean = _dumps(_without_nul(value))
+                    if clean != out:
+                        out = clean
+                        changes = changes or []
+                        changes.append(_change(key, "TRUNCATED", "DESTINATION_SERIALIZATION_ERROR"))
                 row[i] = out
             meta = _dumps({"changes": changes, "sync_id": sync_id}) if changes else NULL
             row.extend((emitted_at, seq, meta))
@@ -192,8 +322,14 @@ class TableShape:
         return batch
 
     def _add_column(self, key: str, value: Any, batch: Batch, index: dict[str, int]) -> int:
+        name = self.name_for(key)
+        for i, existing in enumerate(self.columns):
+            if existing.name == name:  # a column an earlier sync created for this field, found in the table
+                existing.field = key
+                index[key] = i
+                return i
         kind = kind_of(value) if value is not None else T.STRING
-        column = Column(field=key, name=self.name_for(key), type=kind, declared=False)
+        column = Column(field=key, name=name, type=kind, declared=False)
         self.columns.append(column)
         batch.added.append(column)
         index[key] = len(self.columns) - 1

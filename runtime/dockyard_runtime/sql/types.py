@@ -15,7 +15,7 @@ from typing import Any
 class LogicalType(str, enum.Enum):
     BOOLEAN = "boolean"
     INTEGER = "integer"  # fits a signed 64-bit integer
-    BIG_INTEGER = "big_integer"  # an integer beyond 64 bits
+    BIG_INTEGER = "big_integer"  # an integer beyond 64 bits, of at most 38 digits (DECIMAL(38,0) everywhere)
     NUMBER = "number"
     STRING = "string"
     DATE = "date"
@@ -30,6 +30,7 @@ T = LogicalType
 _NUMERIC_RANK = {T.INTEGER: 0, T.BIG_INTEGER: 1, T.NUMBER: 2}
 _TEMPORAL_CHAINS = ((T.DATE, T.TIMESTAMP, T.TIMESTAMP_TZ), (T.TIME, T.TIME_TZ))
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+BIG_INTEGER_MAX = 10**38 - 1  # beyond this an integer is a NUMBER: most engines cap DECIMAL precision at 38
 
 
 def widen(a: LogicalType, b: LogicalType) -> LogicalType:
@@ -56,7 +57,9 @@ def kind_of(value: Any) -> LogicalType:
     if isinstance(value, bool):
         return T.BOOLEAN
     if isinstance(value, int):
-        return T.INTEGER if INT64_MIN <= value <= INT64_MAX else T.BIG_INTEGER
+        if INT64_MIN <= value <= INT64_MAX:
+            return T.INTEGER
+        return T.BIG_INTEGER if -BIG_INTEGER_MAX <= value <= BIG_INTEGER_MAX else T.NUMBER
     if isinstance(value, (float, Decimal)):
         return T.NUMBER
     if isinstance(value, str):

@@ -1,0 +1,1 @@
+"""Dockyard's PostgreSQL destination."""

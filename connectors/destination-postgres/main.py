@@ -1,0 +1,3 @@
+from destination_postgres.run import run
+
+run()
