@@ -140,12 +140,6 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_generate(args: argparse.Namespace) -> int:
-    from dockyard_tools.generate import main as generate_main
-
-    return int(generate_main(args.generator_args))
-
-
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dockyard", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -178,15 +172,18 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument("bench_args", nargs=argparse.REMAINDER)
     n.set_defaults(func=cmd_bench)
 
-    g = sub.add_parser("generate", help="scaffold a new connector from a template")
-    g.add_argument("generator_args", nargs=argparse.REMAINDER)
-    g.set_defaults(func=cmd_generate)
+    sub.add_parser("generate", help="scaffold a new connector from a template (flags: dockyard generate --help)")
 
     sub.add_parser("list", help="list connectors").set_defaults(func=lambda _a: print("\n".join(connector_names())))
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["generate"]:  # the generator owns its flags (argparse REMAINDER would not pass them on)
+        from dockyard_tools.generate import main as generate_main
+
+        return int(generate_main(argv[1:]))
     args = parser().parse_args(argv)
     return int(args.func(args) or 0)
 
