@@ -322,3 +322,13 @@ def test_column_fast_path_agrees_with_the_general_path(monkeypatch: pytest.Monke
     assert result == expected
     if clean and datas and all(k not in (T.DATE, T.BIG_INTEGER) for k in kinds.values()):
         assert used_fast, "a batch of plain values takes the column-wise path"
+
+
+def test_loses_precision_flags_what_a_double_cannot_hold() -> None:
+    from decimal import Decimal
+
+    from dockyard_runtime.sql.normalize import loses_precision
+
+    assert not loses_precision(2**53) and loses_precision(2**53 + 1) and loses_precision(-(2**70))
+    assert not loses_precision(Decimal("0.1")) and loses_precision(Decimal("1.00000000000000000001"))
+    assert not loses_precision(1e300)

@@ -534,3 +534,31 @@ def test_records_after_their_streams_last_state_wait_for_a_later_commit() -> Non
     assert set(commits[2][3]) == {("users", 1), ("users", 2), ("shop.orders", 10), ("users", 3)}
     assert_states_follow_their_records(messages, result)
     assert result.committed == 4
+
+
+def test_the_cyclic_collector_is_paused_during_the_loop_and_restored_even_on_failure() -> None:
+    import gc
+
+    seen: list[bool] = []
+
+    class Spy(FakeLoader):
+        def stage(self, stream: StreamConfig, records: list[Record]) -> None:
+            seen.append(gc.isenabled())
+            super().stage(stream, records)
+
+    assert gc.isenabled()
+    loader = Spy([])
+    WriteLoop(loader, parse_catalog(CATALOG), EventOut([])).run(lines(rec("users", 1)))
+    assert seen == [False]
+    assert gc.isenabled()
+    loader = Spy([])
+    loader.fail_on_stage = 1
+    with pytest.raises(RuntimeError):
+        WriteLoop(loader, parse_catalog(CATALOG), EventOut([])).run(lines(rec("users", 1)))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        WriteLoop(Spy([]), parse_catalog(CATALOG), EventOut([])).run(lines(rec("users", 1)))
+        assert not gc.isenabled(), "a caller that had it off keeps it off"
+    finally:
+        gc.enable()

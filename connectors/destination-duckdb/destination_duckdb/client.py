@@ -13,7 +13,7 @@ import duckdb
 from dockyard_runtime.errors import ConfigError
 
 
-def connect(path: str) -> duckdb.DuckDBPyConnection:
+def connect(path: str, memory_limit: str = "256MB") -> duckdb.DuckDBPyConnection:
     """Open the database file (creating its folder), with sessions in UTC so timestamps round-trip."""
     if path != ":memory:":
         folder = Path(path).expanduser().parent
@@ -28,6 +28,9 @@ def connect(path: str) -> duckdb.DuckDBPyConnection:
     except duckdb.Error as exc:
         raise ConfigError(f"Cannot open the DuckDB database: {exc}.", context={"path": path}) from exc
     connection.execute("SET TimeZone = 'UTC'")
+    # DuckDB's cache otherwise grows toward 80% of RAM as the database grows; loads stream, so a modest limit
+    # keeps the process flat (it spills to a temp directory when a merge needs more).
+    connection.execute(f"SET memory_limit = '{memory_limit}'")
     return connection
 
 

@@ -14,6 +14,7 @@ from dockyard_runtime.destination.loader import Loader
 from dockyard_runtime.destination.settings import WriteSettings
 from dockyard_runtime.destination.write import WriteLoop
 from dockyard_runtime.errors import DockyardError
+from dockyard_runtime.heap import keep_heap_pages
 
 INPUT_BUFFER = 1 << 20
 
@@ -44,5 +45,6 @@ class DockyardDestination:
     def write(self, config: Mapping[str, Any], catalog: Any, lines: Iterable[bytes], out: IO[bytes]) -> int:
         """Load `lines` (protocol messages) into the destination; returns the number of records committed."""
         streams = parse_catalog(catalog)
+        keep_heap_pages()
         loader = self.create_loader(config, streams)
         return WriteLoop(loader, streams, out, WriteSettings.from_config(config)).run(lines)

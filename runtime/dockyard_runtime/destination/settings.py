@@ -19,7 +19,7 @@ class WriteSettings:
     """
 
     batch_bytes: int = 32 * MiB
-    batch_records: int = 200_000
+    batch_records: int = 50_000
     commit_records: int = 200_000
     commit_seconds: float = 30.0
 

@@ -6,6 +6,7 @@ schema evolution, SQL) happens in the loader. States are echoed only after `Load
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Iterable, Mapping
 from typing import IO, Any
@@ -55,6 +56,10 @@ class WriteLoop:
 
     # -- input ---------------------------------------------------------------------------------------------
     def run(self, lines: Iterable[bytes]) -> int:
+        # Buffered records are millions of acyclic objects that the cyclic collector would rescan again and again
+        # (10-15% of the loop's time); it runs once per staged batch instead, when the buffers are empty.
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             self.loader.open(self.streams)
             for lineno, line in enumerate(lines, 1):
@@ -62,6 +67,8 @@ class WriteLoop:
             self._stage_all()
             self._commit(final=True)
         finally:
+            if collecting:
+                gc.enable()
             self.loader.close()
         self._log_summary()
         return self.committed_records
@@ -167,6 +174,8 @@ class WriteLoop:
         self.uncommitted += self.buffered_records
         self.buffered_bytes = 0
         self.buffered_records = 0
+        if not gc.isenabled():
+            gc.collect()
 
     def _drop_replayed(self, key: StreamKey | None) -> None:
         """A state a previous attempt committed arrived: the records it covers (its stream's since its last

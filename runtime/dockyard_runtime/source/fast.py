@@ -20,7 +20,7 @@ from typing import Any
 from dockyard_runtime import protocol
 from dockyard_runtime.config import read_json_file
 from dockyard_runtime.errors import DockyardError, FatalError
-from dockyard_runtime.source.heap import keep_heap_pages
+from dockyard_runtime.heap import keep_heap_pages
 from dockyard_runtime.source.inputs import parse_catalog, parse_state
 from dockyard_runtime.source.streams import Checkpoint, ConfiguredStream, ReadItem, Record, StreamDefinition
 from dockyard_runtime.source.writer import RecordWriter

@@ -55,6 +55,11 @@ class SqlDialect:
     meta_type = "JSONB"
     text_type = "TEXT"
 
+    @property
+    def exact_numbers(self) -> bool:
+        """False when `number` columns are doubles, so the loader records values they cannot hold exactly."""
+        return self.type_sql(T.NUMBER).upper() not in ("DOUBLE", "DOUBLE PRECISION", "FLOAT", "FLOAT8", "REAL")
+
     def quote(self, name: str) -> str:
         return '"' + name.replace('"', '""') + '"'
 

@@ -169,7 +169,7 @@ class SqlLoader:
             final_name=final_name,
             stage_name=self._ident(f"_dy_stage_{final_name}"),
             shadow_name=self._ident(f"_dy_shadow_{final_name}"),
-            shape=TableShape(declared, namer.name_for),
+            shape=TableShape(declared, namer.name_for, exact_numbers=self.dialect.exact_numbers),
             # A retried attempt that already swapped the table in appends whatever it still loads.
             truncates=config.truncates and finish_marker(config) not in self.committed_states,
         )
@@ -361,7 +361,7 @@ class SqlLoader:
             c = d.quote(cursor)
             newer = f" AND (t.{c} IS NULL OR (s.{c} IS NOT NULL AND s.{c} >= t.{c}))"
         self.client.execute(
-            f"DELETE FROM {target} t WHERE EXISTS (SELECT 1 FROM {stage} s WHERE {match} "
+            f"DELETE FROM {target} AS t WHERE EXISTS (SELECT 1 FROM {stage} s WHERE {match} "
             f"AND s._dy_seq < {int(bound)}{newer})"
         )
 

@@ -241,6 +241,21 @@ def coerce(column: Column, value: Any) -> Any:
     raise _Widen(widen(kind, kind_of(value)))
 
 
+_DOUBLE_EXACT = 2**53
+
+
+def loses_precision(value: Any) -> bool:
+    """True when a double cannot hold `value` exactly (an integer beyond 2**53, a decimal of over 15 digits)."""
+    if type(value) is int:
+        return not -_DOUBLE_EXACT <= value <= _DOUBLE_EXACT
+    if isinstance(value, Decimal):
+        return len(value.as_tuple().digits) > 15
+    return False
+
+
+_PRECISION_LOST = ("TRUNCATED", "DESTINATION_FIELD_SIZE_LIMITATION")
+
+
 def _change(field_name: str, change: str, reason: str) -> dict[str, str]:
     return {"field": field_name, "change": change, "reason": reason}
 
@@ -248,13 +263,21 @@ def _change(field_name: str, change: str, reason: str) -> dict[str, str]:
 class TableShape:
     """The columns a table has (or will have) for one stream; mutated as the data evolves."""
 
-    def __init__(self, columns: list[Column], name_for: Callable[[str], str]) -> None:
+    def __init__(self, columns: list[Column], name_for: Callable[[str], str], *, exact_numbers: bool = True) -> None:
         self.columns = columns
         self.name_for = name_for
+        # False when the engine stores `number` as a double: values it cannot hold exactly are recorded
+        self.exact_numbers = exact_numbers
+        self._sync_id: int | None = None
 
     def normalize(self, records: list[Record], first_seq: int, sync_id: int | None) -> Batch:
+        self._sync_id = sync_id
         columns = self.columns
         fast = fast_columns([c.field for c in columns], [c.type for c in columns], records, first_seq)
+        if fast is not None and not self.exact_numbers:
+            numbers = [i for i, c in enumerate(columns) if c.type is T.NUMBER]
+            if any(loses_precision(v) for i in numbers for v in fast[i]):
+                fast = None  # the general path records the precision a double loses
         if fast is not None:  # nothing in this batch needs a coercion, a change record or a new column
             return Batch(columns=columns, rows=[], columnar=fast)
         index = {c.field: i for i, c in enumerate(columns)}
@@ -286,7 +309,7 @@ class TableShape:
                         row[i] = value
                         continue
                 elif kind is T.NUMBER:
-                    if vtype is float or vtype is int:
+                    if vtype is float or (vtype is int and (self.exact_numbers or not loses_precision(value))):
                         row[i] = value
                         continue
                 elif kind is T.JSON:
@@ -302,6 +325,9 @@ class TableShape:
                     changes = changes or []
                     changes.append(_change(key, "NULLED", "DESTINATION_TYPECAST_ERROR"))
                     continue
+                if not self.exact_numbers and column.type is T.NUMBER and loses_precision(out):
+                    changes = changes or []
+                    changes.append(_change(key, *_PRECISION_LOST))
                 if type(out) is str and "\x00" in out:
                     out = out.replace("\x00", "")
                     changes = changes or []
@@ -361,3 +387,11 @@ class TableShape:
                 except _Widen:  # cannot happen once the column holds the batch's widest type
                     out = _FAIL
                 row[i] = NULL if out is _FAIL else out
+                if not self.exact_numbers and column.type is T.NUMBER and loses_precision(out):
+                    self._add_change(row, _change(column.field, *_PRECISION_LOST))
+
+    def _add_change(self, row: list[Any], change: dict[str, str]) -> None:
+        """Record a change on a row already built (its meta JSON is the last value)."""
+        meta = orjson.loads(row[-1]) if row[-1] is not NULL else {"changes": [], "sync_id": self._sync_id}
+        meta["changes"] = [*(meta.get("changes") or []), change]
+        row[-1] = _dumps(meta)

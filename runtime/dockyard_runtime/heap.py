@@ -1,6 +1,6 @@
 """Keeping glibc from returning heap memory to the OS after every large free.
 
-A fast source allocates and frees a serialized batch every few milliseconds. With glibc's defaults each free
+A fast source or destination allocates and frees a batch every few milliseconds. With glibc's defaults each free
 that leaves more than 128 KiB at the top of the heap gives it back (trim), and the next batch faults the same
 pages in again; in a virtual machine, where a page fault is expensive, that cycle measured several times the
 cost of the serialization itself. Raising the trim threshold and padding the heap top keeps those pages, at the
@@ -16,7 +16,7 @@ import sys
 _M_TRIM_THRESHOLD = -1
 _M_TOP_PAD = -2
 
-logger = logging.getLogger("dockyard.source")
+logger = logging.getLogger("dockyard.heap")
 
 
 def keep_heap_pages(trim_threshold: int = 64 << 20, top_pad: int = 16 << 20) -> bool:
