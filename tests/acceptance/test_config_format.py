@@ -68,6 +68,13 @@ def test_a_minimal_source_config(tmp_path: Path) -> None:
         (VALID.replace("  discovery: {tests: [{config_path: config.json}]}\n", ""), "discovery needs at least one"),
         (VALID + "dockyard: {config_fixture: mysql}\n", "unknown dockyard.config_fixture 'mysql'"),
         (VALID + "dockyard: {setup_sql: config.json}\n", "setup_sql needs dockyard.config_fixture"),
+        (
+            VALID + "dockyard: {config_fixture: fake_api, fake_api_file: config.json, setup_sql: config.json}\n",
+            "config_fixture: postgres",
+        ),
+        (VALID + "dockyard: {config_fixture: fake_api}\n", "looks for running_fake_api"),
+        (VALID + "dockyard: {config_fixture: fake_api, fake_api_file: api.py}\n", "api.py, which does not exist"),
+        (VALID + "dockyard: {fake_api_file: config.json}\n", "fake_api_file needs dockyard.config_fixture: fake_api"),
     ],
 )
 def test_mistakes_are_named(tmp_path: Path, text: str, message: str) -> None:
@@ -82,3 +89,10 @@ def test_destination_defaults(tmp_path: Path) -> None:
     assert config.destination is not None
     assert config.destination.reader == "destination_x.reader"
     assert config.destination.commit_every_state == {"commit_every_records": 1}
+
+
+def test_a_fake_api_fixture_defaults_to_the_connectors_conftest(tmp_path: Path) -> None:
+    directory = _write(tmp_path, VALID + "dockyard: {config_fixture: fake_api}\n")
+    (directory / "conftest.py").write_text("")
+    config = load_config(directory)
+    assert (config.config_fixture, config.fake_api_file) == ("fake_api", "conftest.py")

@@ -6,8 +6,6 @@ and on sys.path for in-process imports (a destination's reader hook), the way `p
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
 import os
 import subprocess
 import sys
@@ -15,14 +13,13 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
-from typing import Any
 
 import pytest
 from dockyard_tools import REPO_ROOT
 from dockyard_tools.acceptance import destination_checks, source_checks, spec_checks
 from dockyard_tools.acceptance.common import Target
 from dockyard_tools.acceptance.config import load_config
+from dockyard_tools.acceptance.config_fixtures import config_overlay
 from dockyard_tools.acceptance.targets import build_target
 from dockyard_tools.generate import Generated, generate, templates
 
@@ -57,17 +54,6 @@ class Rendered:
         return subprocess.run(
             command, cwd=cwd or self.path, env=env, capture_output=True, text=True, timeout=timeout, check=False
         )
-
-    def conftest(self) -> ModuleType:
-        """The connector's own conftest.py as a module (the HTTP templates keep their fake API there)."""
-        spec = importlib.util.spec_from_file_location(f"{self.package}_conftest", self.path / "conftest.py")
-        assert spec is not None and spec.loader is not None
-        module = sys.modules.get(spec.name)
-        if module is None:
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[spec.name] = module  # dataclasses look their module up there
-            spec.loader.exec_module(module)
-        return module
 
 
 @pytest.fixture(scope="session")
@@ -154,16 +140,6 @@ def acceptance_suite() -> Callable[[Target], None]:
     return run
 
 
-@contextlib.contextmanager
-def config_overlay(rendered: Rendered) -> Iterator[dict[str, Any] | None]:
-    """What a connector's sample config lacks to work here: for the HTTP templates, their fake API, started."""
-    if not (rendered.path / "conftest.py").is_file():
-        yield None
-        return
-    with rendered.conftest().running_fake_api() as api:
-        yield {"base_url": api.url}
-
-
 @pytest.fixture(scope="session")
 def acceptance_runs(
     rendered_all: dict[str, Rendered],
@@ -178,8 +154,9 @@ def acceptance_runs(
 
     def run(rendered: Rendered) -> None:
         workdir = tmp_path_factory.mktemp(f"acceptance-{rendered.template}")
-        with config_overlay(rendered) as overlay:
-            acceptance_suite(build_target(load_config(rendered.path), "python", workdir, overlay=overlay))
+        acceptance = load_config(rendered.path)
+        with config_overlay(acceptance) as overlay:  # the HTTP templates' fake API (config_fixture: fake_api)
+            acceptance_suite(build_target(acceptance, "python", workdir, overlay=overlay))
 
     slowest_first = sorted(rendered_all, key=lambda t: t not in ("source-python-http", "source-declarative"))
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="acceptance") as pool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -84,9 +85,10 @@ def read_scenarios() -> str:
 
 
 @pytest.fixture
-def dockyard_config_overlay(request: pytest.FixtureRequest) -> dict[str, Any] | None:
-    """Connection details from the connector's config fixture (a fresh database per test), if it has one."""
+def dockyard_config_overlay(request: pytest.FixtureRequest) -> Iterator[dict[str, Any] | None]:
+    """Connection details from the connector's config fixture (a fresh database, its fake API), if it has one."""
     from dockyard_tools.acceptance.config import load_config
-    from dockyard_tools.acceptance.targets import fixture_overlay
+    from dockyard_tools.acceptance.config_fixtures import config_overlay
 
-    return fixture_overlay(load_config(request.cls.dockyard_connector), request.getfixturevalue)
+    with config_overlay(load_config(request.cls.dockyard_connector), request.getfixturevalue) as overlay:
+        yield overlay

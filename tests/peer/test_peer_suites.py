@@ -31,9 +31,9 @@ OFFLINE = (
     "images are not published there: there is no earlier spec to compare with (docs/acceptance-tests.md)"
 )
 NO_HOST_NETWORK = (
-    "the CDK runs the image with `docker run` on the default bridge network; this connector's config fixture is a "
-    "throwaway PostgreSQL listening on the host's 127.0.0.1, which the container cannot reach. Dockyard's own suite "
-    "runs the same commands on the image with --network host (docs/acceptance-tests.md)"
+    "the CDK runs the image with `docker run` on the default bridge network; this connector's config fixture (a "
+    "throwaway PostgreSQL, a fake API) listens on the host's 127.0.0.1, which the container cannot reach. Dockyard's "
+    "own suite runs the same commands on the image with --network host (docs/acceptance-tests.md)"
 )
 IMAGE_TESTS_WITH_CONFIG = (
     "test_docker_image_build_and_check",
@@ -43,7 +43,7 @@ IMAGE_TESTS_WITH_CONFIG = (
 
 
 def _with_fixture_config(method: Callable[..., Any], root: Path) -> Callable[..., Any]:
-    """`method` with its scenario's config overlaid by the connector's config fixture (a fresh database)."""
+    """`method` with its scenario's config overlaid by the connector's config fixture (a fresh database, a fake API)."""
     signature = inspect.signature(method)
 
     @functools.wraps(method)

@@ -19,7 +19,8 @@ import yaml
 from dockyard_tools import CONNECTORS_DIR
 
 CONFIG_FILE = "acceptance-test-config.yml"
-CONFIG_FIXTURES = ("postgres",)
+CONFIG_FIXTURES = ("postgres", "fake_api")
+DEFAULT_FAKE_API_FILE = "conftest.py"
 STATUSES = ("succeed", "failed", "exception")
 
 _TOP_KEYS = {"connector_image", "test_strictness_level", "acceptance_tests", "dockyard"}
@@ -32,7 +33,7 @@ _ENTRY_KEYS = {
     "full_refresh": {"config_path", "configured_catalog_path"},
     "incremental": {"config_path", "configured_catalog_path", "future_state", "cursor_paths"},
 }
-_DOCKYARD_KEYS = {"config_fixture", "setup_sql", "expected_records", "destination"}
+_DOCKYARD_KEYS = {"config_fixture", "setup_sql", "fake_api_file", "expected_records", "destination"}
 _EXPECTED_KEYS = {"path", "ignored_fields", "exact_order"}
 _DESTINATION_KEYS = {"reader", "file_fields", "commit_every_state"}
 
@@ -93,6 +94,7 @@ class AcceptanceConfig:
     incremental: tuple[ReadConfig, ...] = ()
     config_fixture: str | None = None
     setup_sql: str | None = None
+    fake_api_file: str | None = None  # config_fixture fake_api: the file defining running_fake_api()
     expected_records: ExpectedRecords | None = None
     destination: DestinationOptions | None = None
 
@@ -169,6 +171,17 @@ class _Parser:
         fixture = dockyard.get("config_fixture")
         if fixture is not None and fixture not in CONFIG_FIXTURES:
             raise self.fail(f"unknown dockyard.config_fixture '{fixture}' (expected: {', '.join(CONFIG_FIXTURES)}).")
+        fake_api_file = None
+        if fixture == "fake_api":
+            fake_api_file = str(dockyard.get("fake_api_file", DEFAULT_FAKE_API_FILE))
+            if "fake_api_file" not in dockyard and not (self.directory / fake_api_file).is_file():
+                raise self.fail(
+                    f"config_fixture fake_api looks for running_fake_api() in {DEFAULT_FAKE_API_FILE}, which does not "
+                    f"exist in {self.name} (name another file in dockyard.fake_api_file)."
+                )
+            fake_api_file = self.file(fake_api_file, "dockyard.fake_api_file")
+        elif "fake_api_file" in dockyard:
+            raise self.fail("dockyard.fake_api_file needs dockyard.config_fixture: fake_api.")
         config = AcceptanceConfig(
             connector=self.name,
             root=self.directory,
@@ -183,6 +196,7 @@ class _Parser:
             incremental=tuple(self.read_entry(e, "incremental") for e in entries["incremental"]),
             config_fixture=fixture,
             setup_sql=self.file(dockyard["setup_sql"], "dockyard.setup_sql") if "setup_sql" in dockyard else None,
+            fake_api_file=fake_api_file,
             expected_records=self.expected(dockyard.get("expected_records")),
             destination=self.destination(dockyard.get("destination")) if kind == "destination" else None,
         )
@@ -273,5 +287,5 @@ class _Parser:
             for section in ("discovery", "basic_read", "full_refresh"):
                 if not getattr(config, section):
                     raise self.fail(f"acceptance_tests.{section} needs at least one entry.")
-        if config.setup_sql and config.config_fixture is None:
-            raise self.fail("dockyard.setup_sql needs dockyard.config_fixture (the database to run it in).")
+        if config.setup_sql and config.config_fixture != "postgres":
+            raise self.fail("dockyard.setup_sql needs dockyard.config_fixture: postgres (the database to run it in).")

@@ -7,28 +7,30 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from dockyard_tools import CONNECTORS_DIR
 from dockyard_tools.acceptance.common import Target
 from dockyard_tools.acceptance.config import AcceptanceConfig
 from dockyard_tools.acceptance.runners import DockerRunner, PythonRunner, Runner
 
 RUNNERS = ("python", "docker")
-_images: dict[str, str | Exception] = {}
+_images: dict[tuple[str, str], str | Exception] = {}
 
 
-def image_for(connector: str) -> str:
+def image_for(connector: str, root: Path = CONNECTORS_DIR) -> str:
     """The connector's image tag, built at most once per session (`ensure_image` skips up-to-date images).
 
     A failure is remembered too, so a connector whose image cannot build fails each Docker test at once
     instead of rebuilding for every one of them.
     """
-    if connector not in _images:
+    key = (str(root), connector)
+    if key not in _images:
         from dockyard_tools.images import ensure_image
 
         try:
-            _images[connector] = ensure_image(connector)
+            _images[key] = ensure_image(connector, root=root)
         except Exception as exc:  # DockerUnavailableError, ImageBuildError: reported by the caller
-            _images[connector] = exc
-    found = _images[connector]
+            _images[key] = exc
+    found = _images[key]
     if isinstance(found, Exception):
         raise found
     return found
@@ -56,21 +58,6 @@ def config_loader(acceptance: AcceptanceConfig, overlay: Mapping[str, Any] | Non
     return load
 
 
-def fixture_overlay(acceptance: AcceptanceConfig, fixture: Callable[[str], Any]) -> dict[str, Any] | None:
-    """Connection details from the fixture the acceptance config names (`fixture` is pytest's getfixturevalue).
-
-    `postgres`: a fresh, empty database per test (tools/dockyard_tools/testing/postgres.py), seeded with the
-    acceptance config's `setup_sql` when it has one.
-    """
-    if acceptance.config_fixture != "postgres":
-        return None
-    database: dict[str, Any] = fixture("postgres_db")
-    if acceptance.setup_sql:
-        cluster = fixture("postgres_cluster")
-        cluster.psql(acceptance.path(acceptance.setup_sql).read_text(encoding="utf-8"), database["database"])
-    return database
-
-
 def build_target(
     acceptance: AcceptanceConfig,
     runner_name: str,
@@ -89,7 +76,9 @@ def build_target(
     reference = None
     if runner_name == "docker":
         network = "host" if acceptance.config_fixture else "none"
-        runner = DockerRunner(image_for(acceptance.connector), workdir / "work", env, network=network)
+        runner = DockerRunner(
+            image_for(acceptance.connector, acceptance.root.parent), workdir / "work", env, network=network
+        )
         reference = python
     elif runner_name != "python":
         raise ValueError(f"Unknown runner '{runner_name}' (expected: {', '.join(RUNNERS)}).")
