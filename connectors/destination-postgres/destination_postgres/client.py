@@ -20,26 +20,9 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from dockyard_runtime.errors import ConfigError, DockyardError, TransientError
+from dockyard_runtime.postgres import connection_error, first_line
 
 from destination_postgres.config import PostgresConfig
-
-# Connection failures the user must fix (anything else may pass on retry).
-_CONFIG_PROBLEMS = (
-    "password authentication failed",
-    "no password supplied",
-    "does not exist",
-    "no pg_hba.conf entry",
-    "permission denied",
-    "server does not support ssl",
-    "certificate",
-    "could not translate host name",
-    "invalid sslmode",
-    "invalid connection option",
-)
-
-
-def first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def connect(config: PostgresConfig) -> Any:
@@ -49,9 +32,7 @@ def connect(config: PostgresConfig) -> Any:
     try:
         connection = psycopg2.connect(**config.connect_kwargs())
     except psycopg2.OperationalError as exc:
-        message = first_line(exc)
-        error = ConfigError if any(p in message.lower() for p in _CONFIG_PROBLEMS) else TransientError
-        raise error(f"Could not connect to PostgreSQL: {message}", context=config.context()) from None
+        raise connection_error(exc, config.context()) from None
     except psycopg2.ProgrammingError as exc:  # e.g. an unknown libpq option from jdbc_url_params
         raise ConfigError(f"Invalid connection parameters: {first_line(exc)}", context=config.context()) from None
     connection.autocommit = True

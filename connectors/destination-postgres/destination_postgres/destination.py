@@ -10,10 +10,11 @@ from typing import IO, Any, cast
 from dockyard_runtime.destination.base import DockyardDestination
 from dockyard_runtime.destination.catalog import StreamConfig, StreamKey
 from dockyard_runtime.errors import DockyardError
+from dockyard_runtime.postgres import first_line
 from dockyard_runtime.sql.loader import SqlLoader, SqlLoaderOptions
 from dockyard_runtime.sql.names import normalize
 
-from destination_postgres.client import EchoGate, PostgresClient, first_line, translated_errors
+from destination_postgres.client import EchoGate, PostgresClient, translated_errors
 from destination_postgres.config import PostgresConfig
 from destination_postgres.dialect import PostgresDialect
 

@@ -7,21 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from dockyard_runtime import postgres
 from dockyard_runtime.errors import ConfigError, TransientError
 
 from source_postgres.config import PostgresConfig
 from source_postgres.types import SESSION_SETTINGS
-
-_CONFIG_PROBLEMS = (
-    "password authentication failed",
-    "no password supplied",
-    "does not exist",
-    "no pg_hba.conf entry",
-    "permission denied",
-    "server does not support ssl",
-    "certificate",
-    "could not translate host name",
-)
 
 
 def connect_kwargs(config: PostgresConfig) -> dict[str, Any]:
@@ -56,8 +46,5 @@ def connect(config: PostgresConfig) -> Any:
 
 def connection_error(exc: Exception, config: PostgresConfig) -> ConfigError | TransientError:
     """Classify a connection failure: wrong credentials/database are config errors, the rest may pass."""
-    first_line = (str(exc).strip().splitlines() or ["unknown error"])[0]
     context = {"host": config.host, "port": config.port, "database": config.database, "username": config.username}
-    if any(problem in first_line.lower() for problem in _CONFIG_PROBLEMS):
-        return ConfigError(f"Could not connect to PostgreSQL: {first_line}", context=context)
-    return TransientError(f"Could not connect to PostgreSQL: {first_line}", context=context)
+    return postgres.connection_error(exc, context)

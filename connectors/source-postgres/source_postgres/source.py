@@ -11,6 +11,7 @@ from typing import Any
 from dockyard_runtime import protocol
 from dockyard_runtime.config import read_json_file
 from dockyard_runtime.errors import ConfigError, FatalError, TransientError
+from dockyard_runtime.postgres import first_line
 
 from source_postgres.catalog import StreamPlan, plan_streams
 from source_postgres.cdc import slot
@@ -35,15 +36,11 @@ def database_errors() -> Iterator[None]:
     try:
         yield
     except psycopg2.errors.InsufficientPrivilege as exc:
-        raise ConfigError(f"Permission denied: {_first_line(exc)}") from None
+        raise ConfigError(f"Permission denied: {first_line(exc)}") from None
     except psycopg2.OperationalError as exc:
-        raise TransientError(f"The database connection failed: {_first_line(exc)}") from None
+        raise TransientError(f"The database connection failed: {first_line(exc)}") from None
     except psycopg2.Error as exc:
-        raise FatalError(f"The database reported an error: {_first_line(exc)}") from None
-
-
-def _first_line(exc: Exception) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise FatalError(f"The database reported an error: {first_line(exc)}") from None
 
 
 class SourcePostgres:

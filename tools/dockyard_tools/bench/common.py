@@ -10,13 +10,20 @@ system, workers included) is reported too: on a shared machine it is a steadier 
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from dockyard_tools import REPO_ROOT
+
+PEER_VENVS = REPO_ROOT / ".build" / "bench-venvs"
 
 RECORD_MARKER = b'{"type":"RECORD"'
 _CHUNK = 1 << 20
@@ -179,3 +186,23 @@ def measure(
         peak_tree_pss_bytes=poller.peak,
         cpu_seconds=usage.ru_utime + usage.ru_stime,
     )
+
+
+def ensure_peer_venv(name: str, package: str, executable: str) -> Path:
+    """`executable` of a peer's `package`, installed in its own virtualenv under .build/bench-venvs when absent
+    (peers never share our environment, so their pins cannot skew ours)."""
+    venv = PEER_VENVS / name
+    path = venv / "bin" / executable
+    if path.exists():
+        return path
+    print(f"installing {package} into {venv} ...", file=sys.stderr, flush=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", package], check=True
+    )
+    return path
+
+
+def write_json(path: Path, value: Any) -> Path:
+    path.write_text(json.dumps(value), encoding="utf-8")
+    return path

@@ -34,11 +34,10 @@ from typing import Any
 import orjson
 
 from dockyard_tools import REPO_ROOT
-from dockyard_tools.bench.common import Measurement, measure
+from dockyard_tools.bench.common import Measurement, ensure_peer_venv, measure
 from dockyard_tools.testing.postgres import PostgresCluster
 
 WORK_DIR = REPO_ROOT / ".build" / "bench" / "destination-postgres"
-VENVS = REPO_ROOT / ".build" / "bench-venvs"
 MAIN = REPO_ROOT / "connectors" / "destination-postgres" / "main.py"
 MELTANO_PACKAGE = "meltanolabs-target-postgres==0.8.1"
 DLT_PACKAGE = "dlt[postgres]==1.31.0"
@@ -153,19 +152,6 @@ def csv_rows(count: int) -> Path:
     return path
 
 
-def ensure_venv(name: str, package: str, executable: str) -> Path:
-    """`executable` of `package` installed in its own virtualenv under .build/bench-venvs (created when absent)."""
-    venv = VENVS / name
-    path = venv / "bin" / executable
-    if path.exists():
-        return path
-    print(f"installing {package} into {venv} ...", file=sys.stderr, flush=True)
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    pip = [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", package]
-    subprocess.run(pip, check=True)
-    return path
-
-
 @dataclass
 class Scenario:
     implementation: str
@@ -252,7 +238,7 @@ def _ours(cluster: PostgresCluster, database: str, mode: str, count: int) -> lis
 
 
 def _meltano(cluster: PostgresCluster, database: str, method: str, count: int) -> list[str]:
-    executable = ensure_venv("meltanolabs-target-postgres", MELTANO_PACKAGE, "target-postgres")
+    executable = ensure_peer_venv("meltanolabs-target-postgres", MELTANO_PACKAGE, "target-postgres")
     config = {
         "host": cluster.host,
         "port": cluster.port,
@@ -293,7 +279,7 @@ print(info, file=sys.stderr)
 
 
 def _dlt(cluster: PostgresCluster, database: str, mode: str, count: int) -> tuple[list[str], dict[str, str]]:
-    python = ensure_venv("dlt", DLT_PACKAGE, "python")
+    python = ensure_peer_venv("dlt", DLT_PACKAGE, "python")
     script = WORK_DIR / "dlt_load.py"
     script.write_text(DLT_SCRIPT.format(row=inspect.getsource(row)), encoding="utf-8")
     pipelines = WORK_DIR / "dlt-pipelines"

@@ -13,15 +13,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from dockyard_tools import REPO_ROOT
-from dockyard_tools.bench.common import Measurement, measure
+from dockyard_tools.bench.common import Measurement, ensure_peer_venv, measure, write_json
 
 AIRBYTE_PACKAGE = "airbyte-source-faker==7.2.1"
 AIRBYTE_VENV = REPO_ROOT / ".build" / "bench-venvs" / "airbyte-source-faker"
@@ -37,25 +35,6 @@ class Scenario:
     count: int
     command: list[str]
     result: Measurement | None = None
-
-
-def ensure_airbyte_venv(venv: Path = AIRBYTE_VENV) -> Path:
-    """The `source-faker` executable of Airbyte's package, installing it into `venv` when absent."""
-    executable = venv / "bin" / "source-faker"
-    if executable.exists():
-        return executable
-    print(f"installing {AIRBYTE_PACKAGE} into {venv} ...", file=sys.stderr, flush=True)
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    subprocess.run(
-        [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", AIRBYTE_PACKAGE],
-        check=True,
-    )
-    return executable
-
-
-def _write_json(path: Path, value: Any) -> Path:
-    path.write_text(json.dumps(value), encoding="utf-8")
-    return path
 
 
 def _catalog(streams: Sequence[str]) -> dict[str, Any]:
@@ -75,10 +54,10 @@ def _catalog(streams: Sequence[str]) -> dict[str, Any]:
 def scenarios(count: int, airbyte_count: int | None, seed: int, per_slice: int) -> list[Scenario]:
     WORK_DIR.mkdir(parents=True, exist_ok=True)
     catalogs = {
-        streams: _write_json(WORK_DIR / f"catalog-{'-'.join(streams)}.json", _catalog(streams))
+        streams: write_json(WORK_DIR / f"catalog-{'-'.join(streams)}.json", _catalog(streams))
         for streams in (("users",), ALL_STREAMS)
     }
-    ours_config = _write_json(
+    ours_config = write_json(
         WORK_DIR / "ours-config.json", {"count": count, "seed": seed, "records_per_slice": per_slice}
     )
     planned = [
@@ -92,9 +71,9 @@ def scenarios(count: int, airbyte_count: int | None, seed: int, per_slice: int) 
     ]
     if airbyte_count is None:
         return planned
-    executable = ensure_airbyte_venv()
+    executable = ensure_peer_venv(AIRBYTE_VENV.name, AIRBYTE_PACKAGE, "source-faker")
     parallelism = os.cpu_count() or 1
-    airbyte_config = _write_json(
+    airbyte_config = write_json(
         WORK_DIR / "airbyte-config.json",
         {"count": airbyte_count, "seed": seed, "records_per_slice": per_slice, "parallelism": parallelism},
     )

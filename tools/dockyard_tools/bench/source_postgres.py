@@ -19,11 +19,9 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 from dockyard_tools import REPO_ROOT
-from dockyard_tools.bench.common import Measurement, measure
+from dockyard_tools.bench.common import Measurement, ensure_peer_venv, measure, write_json
 from dockyard_tools.testing.postgres import PostgresCluster
 
 MELTANO_PACKAGE = "meltanolabs-tap-postgres==0.10.0"
@@ -60,25 +58,6 @@ class Scenario:
     result: Measurement | None = None
 
 
-def ensure_meltano_venv(venv: Path = MELTANO_VENV) -> Path:
-    """The `tap-postgres` executable of MeltanoLabs' package, installing it into `venv` when absent."""
-    executable = venv / "bin" / "tap-postgres"
-    if executable.exists():
-        return executable
-    print(f"installing {MELTANO_PACKAGE} into {venv} ...", file=sys.stderr, flush=True)
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    subprocess.run(
-        [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", MELTANO_PACKAGE],
-        check=True,
-    )
-    return executable
-
-
-def _write_json(path: Path, value: Any) -> Path:
-    path.write_text(json.dumps(value), encoding="utf-8")
-    return path
-
-
 def load_table(cluster: PostgresCluster, database: str, name: str, rows: int) -> None:
     """Create and fill `name` server-side in chunks (bounded transaction size), then VACUUM ANALYZE it."""
     cluster.psql(TABLE_DDL.format(name=name), database=database)
@@ -105,14 +84,14 @@ def _ours(cluster: PostgresCluster, database: str, table: str) -> list[str]:
             }
         ]
     }
-    config_path = _write_json(WORK_DIR / "ours-config.json", config)
-    catalog_path = _write_json(WORK_DIR / f"ours-catalog-{table}.json", catalog)
+    config_path = write_json(WORK_DIR / "ours-config.json", config)
+    catalog_path = write_json(WORK_DIR / f"ours-catalog-{table}.json", catalog)
     runner = "from source_postgres.run import run; run()"
     return [sys.executable, "-c", runner, "read", "--config", str(config_path), "--catalog", str(catalog_path)]
 
 
 def _meltano(cluster: PostgresCluster, database: str, table: str) -> list[str]:
-    executable = ensure_meltano_venv()
+    executable = ensure_peer_venv(MELTANO_VENV.name, MELTANO_PACKAGE, "tap-postgres")
     config = {
         "host": cluster.host,
         "port": cluster.port,
@@ -121,7 +100,7 @@ def _meltano(cluster: PostgresCluster, database: str, table: str) -> list[str]:
         "database": database,
         "filter_schemas": ["public"],
     }
-    config_path = _write_json(WORK_DIR / "meltano-config.json", config)
+    config_path = write_json(WORK_DIR / "meltano-config.json", config)
     discovered = subprocess.run(
         [str(executable), "--config", str(config_path), "--discover"], capture_output=True, check=True
     )
@@ -131,7 +110,7 @@ def _meltano(cluster: PostgresCluster, database: str, table: str) -> list[str]:
         for entry in stream.get("metadata", []):
             entry["metadata"]["selected"] = True
     catalog["streams"] = streams
-    catalog_path = _write_json(WORK_DIR / "meltano-catalog.json", catalog)
+    catalog_path = write_json(WORK_DIR / "meltano-catalog.json", catalog)
     return [str(executable), "--config", str(config_path), "--catalog", str(catalog_path)]
 
 
