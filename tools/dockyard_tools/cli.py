@@ -18,6 +18,7 @@ BENCHES = {
     "destination-duckdb": "dockyard_tools.bench.destination_duckdb",
     "destination-postgres": "dockyard_tools.bench.destination_postgres",
     "source-postgres": "dockyard_tools.bench.source_postgres",
+    "sync-postgres": "dockyard_tools.bench.sync_postgres",
     "spec": "dockyard_tools.bench.spec",
 }
 
