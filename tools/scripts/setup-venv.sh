@@ -5,7 +5,19 @@ cd "$(dirname "$0")/../.."
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   echo "==> creating .venv with $($PY --version)"
-  "$PY" -m venv .venv
+  if ! "$PY" -m venv .venv; then
+    # Debian's python3 ships without ensurepip: install python3-venv when we may, then retry once.
+    rm -rf .venv
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      echo "==> installing python3-venv"
+      DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+      "$PY" -m venv .venv
+    else
+      echo "error: '$PY -m venv' failed; install your distribution's python3-venv package" >&2
+      exit 1
+    fi
+  fi
 fi
 args=(-e "runtime[tests]" -e "tools[tests]")
 for dir in connectors/*/; do
