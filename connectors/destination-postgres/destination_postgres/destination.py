@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Iterable, Mapping
-from typing import IO, Any, cast
+from typing import IO, Any
 
 from dockyard_runtime.destination.base import DockyardDestination
 from dockyard_runtime.destination.catalog import StreamConfig, StreamKey
@@ -14,12 +14,12 @@ from dockyard_runtime.postgres import first_line
 from dockyard_runtime.sql.loader import SqlLoader, SqlLoaderOptions
 from dockyard_runtime.sql.names import normalize
 
-from destination_postgres.client import EchoGate, PostgresClient, translated_errors
+from destination_postgres.client import PostgresClient
 from destination_postgres.config import PostgresConfig
 from destination_postgres.dialect import PostgresDialect
 
 # Smaller than the runtime's defaults: a batch's records live as Python objects while it is normalized, and
-# these keep peak memory near 150 MiB with COPY overlapped (two batches in flight) at full speed.
+# these keep peak memory low with loading overlapped (a batch being read, one queued, one loading).
 BATCH_DEFAULTS = {"batch_size_mb": 16, "batch_size_records": 50_000}
 
 
@@ -37,10 +37,6 @@ def dialect_for(config: PostgresConfig) -> PostgresDialect:
 
 
 class DestinationPostgres(DockyardDestination):
-    def __init__(self) -> None:
-        self._gate: EchoGate | None = None
-        self._clients: list[PostgresClient] = []
-
     def check_connection(self, config: Mapping[str, Any]) -> str | None:
         """Connect, then create, write and drop a table in the target schema, naming the step that failed."""
         settings = PostgresConfig.from_mapping(config)
@@ -72,22 +68,7 @@ class DestinationPostgres(DockyardDestination):
 
     def create_loader(self, config: Mapping[str, Any], streams: Mapping[StreamKey, StreamConfig]) -> SqlLoader:
         settings = PostgresConfig.from_mapping(config)
-        client = PostgresClient(settings, out=self._gate.out if self._gate else None)
-        if self._gate is not None:
-            self._gate.client = client
-        self._clients.append(client)
-        return SqlLoader(client, dialect_for(settings), loader_options(settings))
+        return SqlLoader(PostgresClient(settings), dialect_for(settings), loader_options(settings))
 
     def write(self, config: Mapping[str, Any], catalog: Any, lines: Iterable[bytes], out: IO[bytes]) -> int:
-        """Echoed states pass through an `EchoGate`: commits run in the background, states follow them."""
-        self._gate = EchoGate(out)
-        self._clients = []
-        try:
-            committed = super().write({**BATCH_DEFAULTS, **config}, catalog, lines, cast(IO[bytes], self._gate))
-        finally:
-            self._gate = None
-        for client in self._clients:
-            if client.failure is not None:  # the last commit failed after the write loop was done
-                with translated_errors():
-                    raise client.failure
-        return committed
+        return super().write({**BATCH_DEFAULTS, **config}, catalog, lines, out)

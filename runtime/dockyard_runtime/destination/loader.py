@@ -7,37 +7,44 @@ ledger stored with the data) gets exactly-once replays: `is_committed` lets the 
 restarted sync re-sends for a state already committed. For that to hold with per-stream states, `commit` must
 keep back the records `uncovered` names (a stream's records after its latest state): a restarted sync resends
 them, because no echoed state covers them.
+
+Any call made during the write may return a job: the database part of its work, which the write loop runs
+later on its background thread, strictly in call order (a commit's states are echoed once its job has run).
+The call itself must do everything that depends on the loader's changing state, so a job reads nothing later
+calls change; a loader that returns None has done all its work in the call.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, Protocol
 
 from dockyard_runtime.destination.catalog import StreamConfig, StreamKey
 
 # A record on its way to a loader: (data, emitted_at in ms, changes recorded upstream or None).
 Record = tuple[dict[str, Any], int, list[dict[str, Any]] | None]
+# The deferred database work of a loader call, run on the write loop's background thread.
+Job = Callable[[], None]
 
 
 class Loader(Protocol):
     def open(self, streams: Mapping[StreamKey, StreamConfig]) -> None:
         """Prepare destinations for the streams of this sync (schemas, tables, staging)."""
 
-    def stage(self, stream: StreamConfig, records: list[Record]) -> None:
+    def stage(self, stream: StreamConfig, records: list[Record]) -> Job | None:
         """Store a batch; it must stay invisible in final tables until `commit`."""
 
-    def commit(self, states: list[dict[str, Any]], uncovered: Mapping[StreamKey, int] | None = None) -> None:
+    def commit(self, states: list[dict[str, Any]], uncovered: Mapping[StreamKey, int] | None = None) -> Job | None:
         """Atomically make staged records visible (and remember `states` when keeping a ledger), except, per
         stream in `uncovered`, that many most recently staged records: they stay staged for a later commit."""
 
     def is_committed(self, state: Mapping[str, Any]) -> bool:
         """True when a previous attempt of this sync already committed this exact state."""
 
-    def discard_staged(self, streams: Collection[StreamKey] | None = None) -> None:
+    def discard_staged(self, streams: Collection[StreamKey] | None = None) -> Job | None:
         """Drop staged, uncommitted records of `streams` (all when None): a previous attempt committed them."""
 
-    def finish(self) -> None:
+    def finish(self) -> Job | None:
         """End-of-sync work after the last commit: overwrite swaps, removal of older generations."""
 
     def close(self) -> None:

@@ -1,7 +1,9 @@
 """The destination write loop: route records to buffers, stage by size, commit at state boundaries.
 
 Reading stays cheap per line (one orjson parse, a dict lookup, an append); everything per-batch (typing,
-schema evolution, SQL) happens in the loader. States are echoed only after `Loader.commit` returns.
+schema evolution, SQL) happens in the loader, whose calls run in order on a background thread so the engine
+loads one batch while this thread reads the next. States are echoed by the job that commits them, only after
+`Loader.commit` returns.
 """
 
 from __future__ import annotations
@@ -9,13 +11,15 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import IO, Any
 
 import orjson
 
 from dockyard_runtime.destination.catalog import StreamConfig, StreamKey
 from dockyard_runtime.destination.input import parse_line
-from dockyard_runtime.destination.loader import Loader, Record
+from dockyard_runtime.destination.loader import Job, Loader, Record
+from dockyard_runtime.destination.pipeline import OrderedWorker
 from dockyard_runtime.destination.settings import WriteSettings
 from dockyard_runtime.destination.state import StateTracker, state_stream_key
 from dockyard_runtime.logs import get_logger
@@ -39,6 +43,7 @@ class WriteLoop:
         self.out = out
         self.settings = settings or WriteSettings()
         self.tracker = StateTracker(self._route)
+        self.worker: OrderedWorker  # runs the loader's calls; started by `run` once the loader is open
         self.buffers: dict[StreamKey, list[Record]] = {key: [] for key in streams}
         # Where records of an incoming (namespace, name) go; None for streams not in the catalog.
         self.routes: dict[StreamKey, StreamKey | None] = {key: key for key in streams}
@@ -60,13 +65,18 @@ class WriteLoop:
         # (10-15% of the loop's time); it runs once per staged batch instead, when the buffers are empty.
         collecting = gc.isenabled()
         gc.disable()
+        worker: OrderedWorker | None = None
         try:
             self.loader.open(self.streams)
+            worker = self.worker = OrderedWorker()
             for lineno, line in enumerate(lines, 1):
                 self._handle(lineno, line)
             self._stage_all()
             self._commit(final=True)
+            worker.drain()
         finally:
+            if worker is not None:
+                worker.close()
             if collecting:
                 gc.enable()
             self.loader.close()
@@ -168,7 +178,7 @@ class WriteLoop:
     def _stage_all(self) -> None:
         for key, buffer in self.buffers.items():
             if buffer:
-                self.loader.stage(self.streams[key], buffer)
+                self._submit(self.loader.stage(self.streams[key], buffer))
                 self.staged_per_stream[key] += len(buffer)
                 self.buffers[key] = []
         self.uncommitted += self.buffered_records
@@ -191,9 +201,9 @@ class WriteLoop:
         if not self.buffered_records:
             self.buffered_bytes = 0
         if key is None:
-            self.loader.discard_staged()
+            self._submit(self.loader.discard_staged())
         elif keys:
-            self.loader.discard_staged(keys)
+            self._submit(self.loader.discard_staged(keys))
         logger.info("State already committed by a previous attempt; dropped %d re-sent record(s).", dropped)
 
     def _commit(self, *, final: bool) -> None:
@@ -204,12 +214,9 @@ class WriteLoop:
             for key, count in self.tracker.uncovered().items():
                 if min(count, self.staged_per_stream.get(key, 0)):
                     held[key] = min(count, self.staged_per_stream[key])
-        if held:
-            self.loader.commit(states, held)
-        else:
-            self.loader.commit(states)
-        if final:
-            self.loader.finish()
+        job = self.loader.commit(states, held) if held else self.loader.commit(states)
+        finish = self.loader.finish() if final else None
+        self.worker.submit(partial(self._commit_job, job, finish, states))
         for key, count in self.staged_per_stream.items():
             kept = held.get(key, 0)
             self.per_stream[key] += count - kept
@@ -217,6 +224,17 @@ class WriteLoop:
             self.staged_per_stream[key] = kept
         self.uncommitted = sum(held.values())
         self.last_commit = time.monotonic()
+
+    def _submit(self, job: Job | None) -> None:
+        if job is not None:
+            self.worker.submit(job)
+
+    def _commit_job(self, commit: Job | None, finish: Job | None, states: list[dict[str, Any]]) -> None:
+        """Runs on the worker: states go out only once the commit (and the final `finish`) succeeded."""
+        if commit is not None:
+            commit()
+        if finish is not None:
+            finish()
         self._emit_states(states)
 
     def _emit_states(self, states: list[dict[str, Any]]) -> None:

@@ -8,20 +8,27 @@ resends them, so committing them early would duplicate them. Truncating streams 
 refreshes) load into a shadow table that replaces the final table at `finish`, so a failed sync never leaves a
 truncated or half-loaded table behind; a retried attempt of the same sync keeps loading the same shadow table,
 and a ledger marker says when the swap already happened.
+
+Calls made during the write (`stage`, `commit`, `discard_staged`, `finish`) do their Python work at once —
+normalizing, rendering CSV, planning statements from the current table shapes and sequence numbers — and return
+a job holding only the database work, which the write loop runs on its background thread, in order. Nothing a
+job reads is changed by later calls, so the engine can load one batch while the next one is being prepared.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import orjson
 
 from dockyard_runtime.destination.catalog import StreamConfig, StreamKey
-from dockyard_runtime.destination.loader import Record
+from dockyard_runtime.destination.loader import Job, Record
 from dockyard_runtime.errors import ConfigError
 from dockyard_runtime.logs import get_logger
 from dockyard_runtime.sql.dialect import SqlClient, SqlDialect
@@ -40,6 +47,7 @@ RAW_ID, EXTRACTED_AT, META, GENERATION = (
 AIRBYTE_COLUMNS = (RAW_ID, EXTRACTED_AT, META, GENERATION)
 STAGE_EXTRA = ("_dy_emitted_at", "_dy_seq", "_dy_meta")
 LEDGER_TABLE = "_airbyte_destination_state"
+Step = str | Callable[[], None]  # a statement, or a call such as a bulk load
 CDC_DELETED_AT = "_ab_cdc_deleted_at"
 
 
@@ -103,6 +111,40 @@ class SqlLoader:
         # only drops as many copies as an earlier attempt committed.
         self._checked: Counter[str] = Counter()
         self._recorded: Counter[str] = Counter()
+        self._plan: list[Step] | None = None  # where statements go while a job is being planned
+
+    # -- planning and running -------------------------------------------------------------------------------
+    def _run(self, sql: str) -> None:
+        """Execute now, or add to the job being planned."""
+        if self._plan is not None:
+            self._plan.append(sql)
+        else:
+            self.client.execute(sql)
+
+    @contextmanager
+    def _planning(self) -> Iterator[list[Step]]:
+        plan: list[Step] = []
+        self._plan = plan
+        try:
+            yield plan
+        finally:
+            self._plan = None
+
+    def _execute(self, plan: list[Step]) -> None:
+        for step in plan:
+            if isinstance(step, str):
+                self.client.execute(step)
+            else:
+                step()
+
+    def _transaction(self, plan: list[Step]) -> None:
+        self.client.begin()
+        try:
+            self._execute(plan)
+            self.client.commit()
+        except BaseException:
+            self.client.rollback()
+            raise
 
     # -- names ----------------------------------------------------------------------------------------------
     def _ident(self, name: str) -> str:
@@ -252,13 +294,15 @@ class SqlLoader:
         return [names[path[0]] for path in stream.config.primary_key if path and path[0] in names]
 
     # -- stage ----------------------------------------------------------------------------------------------
-    def stage(self, config: StreamConfig, records: list[Record]) -> None:
+    def stage(self, config: StreamConfig, records: list[Record]) -> Job:
         stream = self.streams[config.key]
         batch = stream.shape.normalize(records, stream.seq, self.sync_id)
         stream.seq += len(records)
-        self._evolve(stream, batch.added, batch.widened)
+        with self._planning() as plan:
+            self._evolve(stream, batch.added, batch.widened)
         columns = [c.name for c in batch.columns] + list(STAGE_EXTRA)
-        self.client.copy_csv(self._q(stream, stream.stage_name), columns, batch.to_csv())
+        plan.append(partial(self.client.copy_csv, self._q(stream, stream.stage_name), columns, batch.to_csv()))
+        return partial(self._execute, plan)
 
     def _evolve(
         self, stream: _Stream, added: list[Column], widened: Mapping[str, tuple[LogicalType, LogicalType]]
@@ -271,7 +315,7 @@ class SqlLoader:
         for column in added:
             self._schema_change(stream, f"add column {column.name} ({column.type.value}) for a new field")
             for name in tables:
-                self.client.execute(d.add_column(self._q(stream, name), column.name, d.type_sql(column.type)))
+                self._run(d.add_column(self._q(stream, name), column.name, d.type_sql(column.type)))
         added_fields = {c.field for c in added}
         for column in stream.shape.columns:
             if column.field in widened and column.field not in added_fields:
@@ -282,24 +326,20 @@ class SqlLoader:
                     continue
                 self._schema_change(stream, f"widen column {column.name} from {old.value} to {new.value}")
                 for name in tables:
-                    self.client.execute(d.alter_column_type(self._q(stream, name), column.name, old, new))
+                    self._run(d.alter_column_type(self._q(stream, name), column.name, old, new))
 
     # -- commit ---------------------------------------------------------------------------------------------
-    def commit(self, states: list[dict[str, Any]], uncovered: Mapping[StreamKey, int] | None = None) -> None:
+    def commit(self, states: list[dict[str, Any]], uncovered: Mapping[StreamKey, int] | None = None) -> Job:
         held = uncovered or {}
         bounds = {key: stream.seq - held.get(key, 0) for key, stream in self.streams.items()}
-        self.client.begin()
-        try:
+        with self._planning() as plan:
             for key, stream in self.streams.items():
                 if bounds[key] > stream.merged:
                     self._merge(stream, bounds[key])
             self._record_states(states)
-            self.client.commit()
-        except BaseException:
-            self.client.rollback()
-            raise
         for key, stream in self.streams.items():
             stream.merged = max(stream.merged, bounds[key])
+        return partial(self._transaction, plan)
 
     def _merge(self, stream: _Stream, bound: int) -> None:
         """Move staged rows below `bound` (those the committed states cover) into the target table."""
@@ -329,11 +369,11 @@ class SqlLoader:
             if deleted:
                 where += f" AND s.{d.quote(deleted)} IS NULL"
         columns = ", ".join([d.quote(c) for c in AIRBYTE_COLUMNS[:2]] + [d.quote(META), d.quote(GENERATION), *data])
-        self.client.execute(f"INSERT INTO {target} ({columns}) SELECT {select} FROM {stage} s{where}")
+        self._run(f"INSERT INTO {target} ({columns}) SELECT {select} FROM {stage} s{where}")
         if bound >= stream.seq:
-            self.client.execute(d.clear_table(stage))
+            self._run(d.clear_table(stage))
         else:
-            self.client.execute(f"DELETE FROM {stage} WHERE _dy_seq < {int(bound)}")
+            self._run(f"DELETE FROM {stage} WHERE _dy_seq < {int(bound)}")
 
     def _cdc_deleted_column(self, stream: _Stream) -> str | None:
         if not self.options.hard_delete_cdc:
@@ -348,7 +388,7 @@ class SqlLoader:
         cursor = names.get(stream.config.cursor_field[0]) if stream.config.cursor_field else None
         order = (f"{d.quote(cursor)} DESC NULLS LAST, " if cursor else "") + "_dy_seq DESC"
         partition = ", ".join(keys)
-        self.client.execute(
+        self._run(
             f"DELETE FROM {stage} WHERE _dy_seq IN (SELECT _dy_seq FROM (SELECT _dy_seq, ROW_NUMBER() OVER "
             f"(PARTITION BY {partition} ORDER BY {order}) AS rn FROM {stage} WHERE _dy_seq < {int(bound)}) ranked "
             "WHERE rn > 1)"
@@ -360,7 +400,7 @@ class SqlLoader:
         if cursor:
             c = d.quote(cursor)
             newer = f" AND (t.{c} IS NULL OR (s.{c} IS NOT NULL AND s.{c} >= t.{c}))"
-        self.client.execute(
+        self._run(
             f"DELETE FROM {target} AS t WHERE EXISTS (SELECT 1 FROM {stage} s WHERE {match} "
             f"AND s._dy_seq < {int(bound)}{newer})"
         )
@@ -380,7 +420,7 @@ class SqlLoader:
         table = d.table(self._ident(self.options.default_schema), LEDGER_TABLE)
         now = f"CAST(CURRENT_TIMESTAMP AS {d.text_type})"
         values = ", ".join(f"({int(self.sync_id)}, '{entry}', {now})" for entry in entries)
-        self.client.execute(f"INSERT INTO {table} (sync_id, state_hash, committed_at) VALUES {values}")
+        self._run(f"INSERT INTO {table} (sync_id, state_hash, committed_at) VALUES {values}")
 
     def is_committed(self, state: Mapping[str, Any]) -> bool:
         """Only earlier attempts count, copy for copy: the n-th copy of a state this attempt receives matches the
@@ -391,39 +431,37 @@ class SqlLoader:
         self._checked[digest] += 1
         return f"{digest}#{self._checked[digest]}" in self.committed_states
 
-    def discard_staged(self, streams: Collection[StreamKey] | None = None) -> None:
-        for key, stream in self.streams.items():
-            if stream.staged and (streams is None or key in streams):
-                self.client.execute(self.dialect.clear_table(self._q(stream, stream.stage_name)))
-                stream.merged = stream.seq
+    def discard_staged(self, streams: Collection[StreamKey] | None = None) -> Job:
+        with self._planning() as plan:
+            for key, stream in self.streams.items():
+                if stream.staged and (streams is None or key in streams):
+                    self._run(self.dialect.clear_table(self._q(stream, stream.stage_name)))
+                    stream.merged = stream.seq
+        return partial(self._execute, plan)
 
     # -- finish ---------------------------------------------------------------------------------------------
-    def finish(self) -> None:
+    def finish(self) -> Job:
         d = self.dialect
-        self.client.begin()
-        try:
+        with self._planning() as plan:
             for stream in self.streams.values():
                 final = self._q(stream, stream.final_name)
                 if stream.truncates:
-                    self.client.execute(d.drop_table(final))
-                    self.client.execute(d.rename_table(self._q(stream, stream.shadow_name), stream.final_name))
+                    self._run(d.drop_table(final))
+                    self._run(d.rename_table(self._q(stream, stream.shadow_name), stream.final_name))
                     if stream.key_index:  # the old table's index went with it: the name is free again
                         index = self._ident(f"{stream.final_name}_pk_idx")
-                        self.client.execute(d.rename_index(stream.schema, stream.key_index, index))
+                        self._run(d.rename_index(stream.schema, stream.key_index, index))
                         stream.key_index = index
                 elif stream.config.minimum_generation_id > 0:
-                    self.client.execute(
+                    self._run(
                         f"DELETE FROM {final} WHERE {d.quote(GENERATION)} < {int(stream.config.minimum_generation_id)}"
                         f" OR {d.quote(GENERATION)} IS NULL"
                     )
-                self.client.execute(d.drop_table(self._q(stream, stream.stage_name)))
+                self._run(d.drop_table(self._q(stream, stream.stage_name)))
             self._record_ledger([finish_marker(s.config) for s in self.streams.values()])
-            self.client.commit()
-        except BaseException:
-            self.client.rollback()
-            raise
         for stream in self.streams.values():
             stream.truncates = False
+        return partial(self._transaction, plan)
 
     def close(self) -> None:
         self.client.close()
