@@ -10,6 +10,7 @@ import io
 import logging
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import orjson
@@ -17,7 +18,7 @@ import pytest
 from dockyard_runtime.destination import write as write_module
 from dockyard_runtime.destination.catalog import StreamConfig, StreamKey, parse_catalog
 from dockyard_runtime.destination.input import parse_line
-from dockyard_runtime.destination.loader import Record
+from dockyard_runtime.destination.loader import Job, Record
 from dockyard_runtime.destination.settings import MiB, WriteSettings
 from dockyard_runtime.destination.write import WriteLoop
 from dockyard_runtime.sql.loader import state_hash
@@ -26,7 +27,11 @@ Event = tuple[Any, ...]
 
 
 class FakeLoader:
-    """A Loader that records every call; committed record ids are what `commit` made visible."""
+    """A Loader that records every call; committed record ids are what `commit` made visible.
+
+    Like the SQL loader, it does its bookkeeping in the call and returns a job for the visible effect (the
+    event), which the write loop runs on its background thread, in call order.
+    """
 
     def __init__(self, events: list[Event], committed_states: Iterable[Mapping[str, Any]] = ()) -> None:
         self.events = events
@@ -41,15 +46,21 @@ class FakeLoader:
         self.labels = {key: s.label for key, s in streams.items()}
         self.events.append(("open", sorted(s.label for s in streams.values())))
 
-    def stage(self, stream: StreamConfig, records: list[Record]) -> None:
+    def stage(self, stream: StreamConfig, records: list[Record]) -> Job:
         self.stage_calls += 1
-        if self.fail_on_stage == self.stage_calls:
-            raise RuntimeError("disk full")
+        failing = self.fail_on_stage == self.stage_calls
         assert records, "the write loop never stages an empty batch"
-        self.events.append(("stage", stream.label, len(records)))
         self.staged.extend((stream.label, data.get("id")) for data, _, _ in records)
+        event = ("stage", stream.label, len(records))
 
-    def commit(self, states: list[dict[str, Any]], uncovered: Mapping[StreamKey, int] | None = None) -> None:
+        def job() -> None:
+            if failing:
+                raise RuntimeError("disk full")
+            self.events.append(event)
+
+        return job
+
+    def commit(self, states: list[dict[str, Any]], uncovered: Mapping[StreamKey, int] | None = None) -> Job:
         """Commit what is staged except, per stream, the `uncovered` most recent records."""
         held: list[tuple[str, Any]] = []
         for key, count in (uncovered or {}).items():
@@ -58,19 +69,19 @@ class FakeLoader:
         self.committed.extend(r for r in self.staged if r not in held)
         self.staged = [r for r in self.staged if r in held]
         ids = [s["state"].get("id") for s in states]
-        self.events.append(("commit", ids, dict(uncovered or {}), list(self.committed)))
+        return partial(self.events.append, ("commit", ids, dict(uncovered or {}), list(self.committed)))
 
     def is_committed(self, state: Mapping[str, Any]) -> bool:
         return state_hash(state) in self.previous
 
-    def discard_staged(self, streams: Iterable[StreamKey] | None = None) -> None:
+    def discard_staged(self, streams: Iterable[StreamKey] | None = None) -> Job:
         labels = {self.labels[k] for k in (self.labels if streams is None else streams)}
         dropped = [r for r in self.staged if r[0] in labels]
-        self.events.append(("discard", len(dropped)))
         self.staged = [r for r in self.staged if r[0] not in labels]
+        return partial(self.events.append, ("discard", len(dropped)))
 
-    def finish(self) -> None:
-        self.events.append(("finish",))
+    def finish(self) -> Job:
+        return partial(self.events.append, ("finish",))
 
     def close(self) -> None:
         self.closed = True
@@ -542,9 +553,9 @@ def test_the_cyclic_collector_is_paused_during_the_loop_and_restored_even_on_fai
     seen: list[bool] = []
 
     class Spy(FakeLoader):
-        def stage(self, stream: StreamConfig, records: list[Record]) -> None:
+        def stage(self, stream: StreamConfig, records: list[Record]) -> Job:
             seen.append(gc.isenabled())
-            super().stage(stream, records)
+            return super().stage(stream, records)
 
     assert gc.isenabled()
     loader = Spy([])

@@ -80,6 +80,12 @@ class PostgresClient:
         with translated_errors(), self.connection.cursor() as cursor:
             cursor.copy_expert(f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT csv)", io.BytesIO(data), size=1 << 20)
 
+    def copy_text(self, table: str, columns: Sequence[str], data: bytes) -> None:
+        """Bulk-load PostgreSQL's COPY text format (tab-separated, \\N = NULL), which the loader renders fastest."""
+        cols = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+        with translated_errors(), self.connection.cursor() as cursor:
+            cursor.copy_expert(f"COPY {table} ({cols}) FROM STDIN", io.BytesIO(data), size=1 << 20)
+
     def table_columns(self, schema: str, table: str) -> dict[str, str] | None:
         rows = self.query(
             "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "

@@ -11,8 +11,8 @@ import orjson
 # orjson reads every number as int64 or float; a line with a long digit run may hold a value that a float
 # cannot represent exactly (a 20-digit integer, a 25-digit decimal), so that line takes the exact parser.
 # The run is found by mapping digits and "." to "0" and the rest to "x": five times cheaper than a regex scan.
-_DIGIT_MAP = bytes(0x30 if chr(b) in "0123456789." else 0x78 for b in range(256))
-_LONG_RUN = b"0" * 16
+DIGIT_MAP = bytes(0x30 if chr(b) in "0123456789." else 0x78 for b in range(256))
+LONG_RUN = b"0" * 16
 
 
 def _reject_constant(name: str) -> Any:
@@ -21,7 +21,7 @@ def _reject_constant(name: str) -> Any:
 
 def parse_line(line: bytes) -> Any:
     """Parse one JSON line; raises ValueError when it is not JSON."""
-    if _LONG_RUN not in line.translate(_DIGIT_MAP):
+    if LONG_RUN not in line.translate(DIGIT_MAP):
         try:
             return orjson.loads(line)
         except orjson.JSONDecodeError:

@@ -21,7 +21,7 @@ class OrderedWorker:
 
     def __init__(self, depth: int = 1, name: str = "dockyard-loader") -> None:
         self._jobs: queue.Queue[Job | None] = queue.Queue(maxsize=depth)
-        self._error: BaseException | None = None  # the first failure, until raised in the submitting thread
+        self._error: BaseException | None = None  # the first failure, raised in the submitting thread
         self._failed = False  # never reset: once a job failed, no later job runs
         self._thread = threading.Thread(target=self._work, name=name, daemon=True)
         self._thread.start()
@@ -41,9 +41,8 @@ class OrderedWorker:
                 self._jobs.task_done()
 
     def _raise_failure(self) -> None:
-        if self._error is not None:
-            error, self._error = self._error, None
-            raise error
+        if self._error is not None:  # raised again on every later call: no job after it will ever run
+            raise self._error
 
     def submit(self, job: Job) -> None:
         """Queue `job` (waiting while the queue is full); raises the error of an earlier job instead."""
@@ -56,7 +55,8 @@ class OrderedWorker:
         self._raise_failure()
 
     def close(self) -> None:
-        """Stop the thread after the queued jobs (skipped if one failed); errors not yet raised are dropped."""
+        """Stop the thread after the queued jobs (skipped if one failed); never raises, as it runs while errors
+        unwind."""
         if self._thread.is_alive():
             self._jobs.put(None)
             self._thread.join()

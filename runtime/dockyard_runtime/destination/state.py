@@ -30,14 +30,15 @@ class StateTracker:
         """`route` maps a state's stream descriptor to the key records are counted under (the write loop's
         routing, so a state naming a namespace the catalog left out still gets its stream's count)."""
         self._route = route
-        self._since_state: Counter[StreamKey] = Counter()
+        # Records per stream since its last state; the write loop's hot path increments it directly.
+        self.since_state: Counter[StreamKey] = Counter()
         self._pending: list[dict[str, Any]] = []
 
     def record(self, key: StreamKey) -> None:
-        self._since_state[key] += 1
+        self.since_state[key] += 1
 
     def add_records(self, key: StreamKey, count: int) -> None:
-        self._since_state[key] += count
+        self.since_state[key] += count
 
     def receive(self, message: dict[str, Any]) -> None:
         """Hold a STATE message (the whole message dict, unknown fields included) until the next commit."""
@@ -49,10 +50,10 @@ class StateTracker:
         if key is not None and self._route is not None:
             key = self._route(key) or key
         if key is not None:
-            count = self._since_state.pop(key, 0)
+            count = self.since_state.pop(key, 0)
         else:
-            count = sum(self._since_state.values())
-            self._since_state.clear()
+            count = sum(self.since_state.values())
+            self.since_state.clear()
         stats = state.get("destinationStats")
         if not isinstance(stats, dict):
             stats = {}
@@ -66,7 +67,7 @@ class StateTracker:
 
     def uncovered(self) -> dict[StreamKey, int]:
         """Per stream, the records received since its last state: no state covers them yet."""
-        return {key: count for key, count in self._since_state.items() if count}
+        return {key: count for key, count in self.since_state.items() if count}
 
     def take_pending(self) -> list[dict[str, Any]]:
         """The states now covered by a commit, in received order; they are no longer pending."""

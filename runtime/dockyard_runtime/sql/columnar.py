@@ -37,10 +37,13 @@ def _only(values: Sequence[Any], allowed: set[type]) -> bool:
     return set(map(type, values)) <= allowed
 
 
+def _present(values: list[Any], types: set[type]) -> list[Any]:
+    return [v for v in values if v is not None] if _NoneType in types else values
+
+
 def _strings(values: list[Any]) -> list[Any] | None:
-    if not _only(values, {str, _NoneType}):
-        return None
-    if "\x00" in "".join([v for v in values if v is not None]):
+    types = set(map(type, values))
+    if not types <= {str, _NoneType} or "\x00" in "".join(_present(values, types)):
         return None
     return values
 
@@ -72,12 +75,19 @@ def _json(values: list[Any]) -> list[Any] | None:
     return out
 
 
+# Digits to "0": a column of timestamps has only a handful of distinct shapes ("0000-00-00T00:00:00+00:00"), so
+# the regex runs once per shape instead of once per value.
+_SHAPE = str.maketrans("123456789", "000000000")
+
+
 def _temporal(shape: Callable[[str], Any], parse: Callable[[str], Any]) -> Callable[[list[Any]], list[Any] | None]:
     def check(values: list[Any]) -> list[Any] | None:
         if not _only(values, {str, _NoneType}):
             return None
         present = [v for v in values if v is not None]
-        if not all(map(shape, present)):
+        # a value holding the separator splits into shapes that fail, or fails `parse` below
+        shapes = set("\n".join(present).translate(_SHAPE).split("\n")) - {""}
+        if not all(map(shape, shapes)):
             return None
         try:
             for _ in map(parse, present):  # valid dates, not just shapes ("Z" included since Python 3.11)
@@ -148,3 +158,43 @@ def columns_to_csv(kinds: Sequence[LogicalType], columns: list[list[Any]]) -> st
     texts = [_quoted(values) if kind in _QUOTED else _plain(values) for kind, values in zip(kinds, data, strict=True)]
     texts += [_plain(values) for values in extra]
     return "\n".join(map(",".join, zip(*texts, strict=True))) + "\n"
+
+
+# PostgreSQL's COPY text format: tab-separated, \N for NULL, and backslash escapes for what would break a line.
+TEXT_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_TEXT_SPECIAL = ("\\", "\t", "\n", "\r")
+_BOOLEAN_TEXT = {True: "t", False: "f", None: "\\N"}
+
+
+def _text_strings(values: list[Any]) -> list[str]:
+    present = [v for v in values if v is not None] if None in values else values
+    joined = "".join(present)
+    if any(c in joined for c in _TEXT_SPECIAL):  # rare: only then is each value escaped
+        return ["\\N" if v is None else v.translate(TEXT_ESCAPES) for v in values]
+    return ["\\N" if v is None else v for v in values] if present is not values else values
+
+
+def _text_plain(values: list[Any]) -> list[str]:
+    if None not in values:
+        return list(map(str, values))
+    return ["\\N" if v is None else str(v) for v in values]
+
+
+def columns_to_text(kinds: Sequence[LogicalType], columns: list[list[Any]]) -> str:
+    """COPY text-format rows of `fast_columns` output (the trailing emitted_at, sequence and meta included).
+
+    Cheaper than CSV: a column whose values hold no tab, newline, carriage return or backslash (nearly all of
+    them) goes out as is, with no per-value quoting."""
+    if not columns or not columns[0]:
+        return ""
+    data, extra = columns[: len(kinds)], columns[len(kinds) :]
+    texts: list[list[str]] = []
+    for kind, values in zip(kinds, data, strict=True):
+        if kind is T.BOOLEAN:
+            texts.append([_BOOLEAN_TEXT[v] for v in values])
+        elif kind in _QUOTED:
+            texts.append(_text_strings(values))
+        else:
+            texts.append(_text_plain(values))
+    texts += [_text_plain(values) for values in extra]
+    return "\n".join(map("\t".join, zip(*texts, strict=True))) + "\n"

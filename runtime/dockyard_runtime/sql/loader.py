@@ -301,7 +301,13 @@ class SqlLoader:
         with self._planning() as plan:
             self._evolve(stream, batch.added, batch.widened)
         columns = [c.name for c in batch.columns] + list(STAGE_EXTRA)
-        plan.append(partial(self.client.copy_csv, self._q(stream, stream.stage_name), columns, batch.to_csv()))
+        table = self._q(stream, stream.stage_name)
+        # A client that speaks PostgreSQL's COPY text format gets it: half the cost of CSV to render.
+        copy_text: Callable[[str, list[str], bytes], None] | None = getattr(self.client, "copy_text", None)
+        if copy_text is not None:
+            plan.append(partial(copy_text, table, columns, batch.to_text()))
+        else:
+            plan.append(partial(self.client.copy_csv, table, columns, batch.to_csv()))
         return partial(self._execute, plan)
 
     def _evolve(

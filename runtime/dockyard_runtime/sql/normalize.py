@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from dockyard_runtime.destination.loader import Record
-from dockyard_runtime.sql.columnar import columns_to_csv, fast_columns
+from dockyard_runtime.sql.columnar import TEXT_ESCAPES, columns_to_csv, columns_to_text, fast_columns
 from dockyard_runtime.sql.types import (
     BIG_INTEGER_MAX,
     INT64_MAX,
@@ -64,7 +64,7 @@ class Batch:
     """Rows ready for CSV: data columns in `columns` order, then emitted_at (ms), sequence and meta JSON.
 
     A batch the column-wise fast path built keeps its values column-major in `columnar` (None for NULL) and
-    `rows` empty; `row_values` and `to_csv` read either form.
+    `rows` empty; `row_values`, `to_csv` and `to_text` read either form.
     """
 
     columns: list[Column]
@@ -85,6 +85,22 @@ class Batch:
         buffer = io.StringIO()
         csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n").writerows(self.rows)
         return buffer.getvalue().encode("utf-8")
+
+    def to_text(self) -> bytes:
+        """The batch in PostgreSQL's COPY text format (\\N = NULL), for clients that offer `copy_text`."""
+        if self.columnar is not None:
+            return columns_to_text([c.type for c in self.columns], self.columnar).encode("utf-8")
+        return "".join("\t".join(map(_text_value, row)) + "\n" for row in self.rows).encode("utf-8")
+
+
+def _text_value(value: Any) -> str:
+    if value is NULL:
+        return "\\N"
+    if value is True or value is False:
+        return "t" if value else "f"
+    if type(value) is str:
+        return value.translate(TEXT_ESCAPES)
+    return str(value)
 
 
 class _Widen(Exception):
