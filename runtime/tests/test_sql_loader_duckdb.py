@@ -226,15 +226,19 @@ def test_failing_loader_mid_sync_leaves_the_previous_table_intact(
 
     write(config, [stream("people", mode="overwrite")], people((1, "a")))
     calls = {"n": 0}
-    original = DuckdbClient.copy_csv
 
-    def flaky(self: DuckdbClient, table: str, columns: Any, payload: bytes) -> None:
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise duckdb.IOException("disk full")
-        original(self, table, columns, payload)
+    def flaky(original: Any) -> Any:
+        def load(self: DuckdbClient, *args: Any) -> None:
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise duckdb.IOException("disk full")
+            original(self, *args)
 
-    monkeypatch.setattr(DuckdbClient, "copy_csv", flaky)
+        return load
+
+    # batches reach the engine as CSV or as JSON lines, depending on their values: fail the second either way
+    monkeypatch.setattr(DuckdbClient, "copy_csv", flaky(DuckdbClient.copy_csv))
+    monkeypatch.setattr(DuckdbClient, "load_json_lines", flaky(DuckdbClient.load_json_lines))
     settings = {**config, "batch_size_records": 1}
     with pytest.raises(duckdb.IOException):
         write(

@@ -15,7 +15,6 @@ from typing import Any
 
 import orjson
 import pytest
-from dockyard_runtime.destination import write as write_module
 from dockyard_runtime.destination.catalog import StreamConfig, StreamKey, parse_catalog
 from dockyard_runtime.destination.input import parse_line
 from dockyard_runtime.destination.loader import Job, Record
@@ -409,7 +408,7 @@ def test_state_with_nothing_pending_is_echoed_at_once() -> None:
 
 def test_commit_policy_by_time(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = [1000.0]
-    monkeypatch.setattr(write_module.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr("dockyard_runtime.destination.write.time.monotonic", lambda: clock[0])
     messages: list[Any] = []
     for i in range(6):
         messages += [rec("users", i), stream_state("users", i)]
@@ -573,3 +572,230 @@ def test_the_cyclic_collector_is_paused_during_the_loop_and_restored_even_on_fai
         assert not gc.isenabled(), "a caller that had it off keeps it off"
     finally:
         gc.enable()
+
+
+# -- the hot path's fallbacks ----------------------------------------------------------------------------------
+
+
+class RecordingLoader(FakeLoader):
+    """A FakeLoader that also keeps every staged record whole: (stream label, (data, emitted_at, changes))."""
+
+    def __init__(self, events: list[Event]) -> None:
+        super().__init__(events)
+        self.received: list[tuple[str, Record]] = []
+
+    def stage(self, stream: StreamConfig, records: list[Record]) -> Job:
+        self.received.extend((stream.label, record) for record in records)
+        return super().stage(stream, records)
+
+
+def run_recording(
+    *messages: Any, catalog: Mapping[str, Any] = CATALOG, settings: WriteSettings | None = None
+) -> tuple[Run, list[tuple[str, Record]]]:
+    events: list[Event] = []
+    loader = RecordingLoader(events)
+    out = EventOut(events)
+    committed = WriteLoop(loader, parse_catalog(catalog), out, settings).run(lines(*messages))
+    return Run(loader, out, committed), loader.received
+
+
+@pytest.fixture
+def full_rules_lines(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Line numbers of the RECORD lines that left the hot path for `_record` and its full rules."""
+    seen: list[int] = []
+    original = WriteLoop._record
+
+    def spy(self: WriteLoop, lineno: int, line: bytes, message: dict[str, Any]) -> None:
+        seen.append(lineno)
+        original(self, lineno, line, message)
+
+    monkeypatch.setattr(WriteLoop, "_record", spy)
+    return seen
+
+
+def raw_record(**record: Any) -> dict[str, Any]:
+    return {"type": "RECORD", "record": {"emitted_at": 1_700_000_000_000, **record}}
+
+
+def test_hot_path_empty_namespace_routes_to_the_catalog_stream_and_counts(full_rules_lines: list[int]) -> None:
+    result, received = run_recording(
+        rec("users", 1, namespace=""),
+        rec("users", 2, namespace=""),
+        rec("users", 3),
+        rec("orders", 10, namespace=""),
+        rec("orders", 11, namespace=""),
+        rec("orders", 12, namespace="shop"),
+        stream_state("users", 1),
+        stream_state("orders", 2, "shop"),
+    )
+    assert [(label, record[0]["id"]) for label, record in received] == [
+        ("users", 1),
+        ("users", 2),
+        ("users", 3),
+        ("shop.orders", 10),
+        ("shop.orders", 11),
+        ("shop.orders", 12),
+    ]
+    assert result.committed == 6
+    assert result.counts() == {1: 3.0, 2: 3.0}
+    # only the first record of each new spelling takes the full rules; the rest take the hot path
+    assert full_rules_lines == [1, 4]
+
+
+@pytest.mark.parametrize("stream", [["users"], {"name": "users"}, 5])
+def test_hot_path_non_string_stream_is_skipped_and_later_lines_load(stream: Any, protocol_out: Any) -> None:
+    result, received = run_recording(
+        rec("users", 1),
+        raw_record(stream=stream, data={"id": 2}),
+        raw_record(stream=stream, data={"id": 3}),
+        rec("users", 4),
+        stream_state("users", 1),
+    )
+    assert [(label, record[0]["id"]) for label, record in received] == [("users", 1), ("users", 4)]
+    assert result.counts() == {1: 2.0}
+    warnings = protocol_out.logs("WARN")
+    assert len(warnings) == 1
+    assert f"'{stream}' (first at line 2): it is not in the configured catalog" in warnings[0]
+
+
+@pytest.mark.parametrize("namespace", [["shop"], {"name": "shop"}])
+def test_hot_path_non_string_namespace_is_skipped_and_later_lines_load(namespace: Any, protocol_out: Any) -> None:
+    result, received = run_recording(
+        rec("users", 1),
+        raw_record(namespace=namespace, stream="users", data={"id": 2}),
+        rec("users", 3),
+        stream_state("users", 1),
+    )
+    assert [record[0]["id"] for _, record in received] == [1, 3]
+    assert result.counts() == {1: 2.0}
+    assert any("line 2: a RECORD whose namespace is not a string" in w for w in protocol_out.logs("WARN"))
+
+
+def test_state_with_a_non_string_namespace_is_echoed_without_crashing() -> None:
+    state = {
+        "type": "STATE",
+        "state": {"type": "STREAM", "stream": {"stream_descriptor": {"name": "users", "namespace": ["x"]}}},
+    }
+    result = run(rec("users", 1), state, stream_state("users", 2))
+    assert len(result.echoed()) == 2
+    assert result.committed == 1
+
+
+def test_hot_path_record_with_meta_changes_keeps_them_in_order(full_rules_lines: list[int]) -> None:
+    changes = [{"field": "email", "change": "NULLED", "reason": "SOURCE_FIELD_SIZE_LIMITATION"}]
+    result, received = run_recording(
+        rec("users", 1),
+        rec("users", 2, meta={"changes": changes}),
+        rec("users", 3),
+        rec("users", 4, meta={"changes": []}),
+        rec("users", 5, meta=None),
+        stream_state("users", 1),
+    )
+    assert [(record[0]["id"], record[2]) for _, record in received] == [
+        (1, None),
+        (2, changes),
+        (3, None),
+        (4, None),
+        (5, None),
+    ]
+    assert result.counts() == {1: 5.0}
+    assert full_rules_lines == [2, 4, 5]
+
+
+def test_hot_path_non_integer_emitted_at_is_converted(full_rules_lines: list[int]) -> None:
+    result, received = run_recording(
+        raw_record(stream="users", data={"id": 1}, emitted_at="5"),
+        raw_record(stream="users", data={"id": 2}, emitted_at=7.0),
+        raw_record(stream="users", data={"id": 3}, emitted_at=9),
+        {"type": "RECORD", "record": {"stream": "users", "data": {"id": 4}}},  # no emitted_at at all
+        stream_state("users", 1),
+    )
+    assert [(record[0]["id"], record[1]) for _, record in received] == [(1, 5), (2, 7), (3, 9), (4, 0)]
+    assert [type(record[1]) for _, record in received] == [int] * 4
+    assert result.counts() == {1: 4.0}
+    assert full_rules_lines == [1, 2, 4]
+
+
+def test_hot_path_long_numbers_reach_the_loader_exactly() -> None:
+    line = (
+        b'{"type": "RECORD", "record": {"stream": "users", "emitted_at": 1, '
+        b'"data": {"id": 1, "big": 98765432109876543210, "dec": 0.12345678901234567891}}}'
+    )
+    result, received = run_recording(line, rec("users", 2), stream_state("users", 1))
+    (_, (data, emitted_at, _)), (_, (after, _, _)) = received
+    assert data["big"] == 98765432109876543210
+    assert type(data["big"]) in (int, Decimal)
+    assert data["dec"] == Decimal("0.12345678901234567891")
+    assert emitted_at == 1
+    assert after == {"id": 2}
+    assert result.counts() == {1: 2.0}
+
+
+def test_malformed_warnings_keep_their_line_numbers_after_hot_path_lines(protocol_out: Any) -> None:
+    result = run(
+        rec("users", 1),
+        rec("users", 2),
+        b"{not json",
+        rec("users", 3),
+        {"type": "RECORD", "record": {"stream": "users", "data": "text"}},
+        b"null",
+        b'{"type": "RECORD", "record": {"stream": "users", "emitted_at": 1, "data": {"id": 12345678901234567890}}}',
+        rec("users", 4),
+        {"type": "RECORD", "record": {"stream": "users", "emitted_at": "later", "data": {"id": 9}}},
+        stream_state("users", 1),
+    )
+    assert result.loader.committed == [("users", n) for n in (1, 2, 3, 12345678901234567890, 4)]
+    assert result.counts() == {1: 5.0}
+    warnings = protocol_out.logs("WARN")
+    assert [w.split(":")[0] for w in warnings[:4]] == [f"Skipping malformed input line {n}" for n in (3, 5, 6, 9)]
+    assert warnings[-1] == "Skipped 4 malformed input line(s)."
+
+
+def test_hot_path_and_full_rules_agree(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    messages: list[Any] = [
+        rec("users", 1),
+        rec("users", 2, namespace=""),
+        rec("orders", 10, namespace="shop"),
+        rec("orders", 11),
+        rec("users", 3, meta={"changes": [{"field": "x", "change": "NULLED", "reason": "SOURCE_RETRIEVAL_ERROR"}]}),
+        raw_record(stream="users", data={"id": 4}, emitted_at="5"),
+        raw_record(stream="users", data={"id": 5}, emitted_at=True),
+        raw_record(stream="users", data={"id": 6}, emitted_at=0),
+        raw_record(stream="users", data={"id": 7}, namespace=None),
+        raw_record(stream=["users"], data={"id": 8}),
+        raw_record(stream="ghosts", data={"id": 9}),
+        raw_record(stream="users", data=[1]),
+        {"type": "RECORD", "record": None},
+        stream_state("users", 1),
+        b'{"type": "RECORD", "record": {"stream": "users", "emitted_at": 1, "data": {"id": 98765432109876543210}}}',
+        b"{broken",
+        b"null",
+        b"[]",
+        b'"RECORD"',
+        rec("users", 10),
+        global_state(2),
+        rec("orders", 12, namespace="shop"),
+        stream_state("orders", 3, "shop"),
+    ]
+
+    def outcome() -> tuple[Any, ...]:
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="dockyard"):
+            result, received = run_recording(*messages, settings=WriteSettings(batch_records=3, commit_records=4))
+        warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+        return received, result.echoed(), result.committed, warnings, result.events
+
+    hot = outcome()
+
+    def full_rules_only(self: WriteLoop, lines: Iterable[bytes]) -> None:
+        for lineno, line in enumerate(lines, 1):
+            self._handle(lineno, line)
+
+    monkeypatch.setattr(WriteLoop, "_read", full_rules_only)
+    assert outcome() == hot
+    received, _, committed, warnings, _ = hot
+    ids = [(label, record[0]["id"]) for label, record in received]
+    assert [i for label, i in ids if label == "users"] == [1, 2, 3, 4, 5, 6, 7, 98765432109876543210, 10]
+    assert [i for label, i in ids if label == "shop.orders"] == [10, 11, 12]
+    assert committed == 12
+    assert len(warnings) == 9  # two streams not in the catalog, six malformed lines, and the summary

@@ -12,6 +12,9 @@ Any call made during the write may return a job: the database part of its work, 
 later on its background thread, strictly in call order (a commit's states are echoed once its job has run).
 The call itself must do everything that depends on the loader's changing state, so a job reads nothing later
 calls change; a loader that returns None has done all its work in the call.
+
+A loader whose `wants_lines` is true gets `stage_lines(stream, records, lines)` instead of `stage`: the same
+records plus the input lines they came from, for engines that read JSON faster than Python can render it.
 """
 
 from __future__ import annotations

@@ -20,7 +20,8 @@ def state_stream_key(state: Mapping[str, Any]) -> StreamKey | None:
     if state.get("type") != "STREAM":
         return None
     descriptor = (state.get("stream") or {}).get("stream_descriptor") or {}
-    return (descriptor.get("namespace") or None, str(descriptor.get("name")))
+    namespace = descriptor.get("namespace")
+    return (str(namespace) if namespace else None, str(descriptor.get("name")))
 
 
 class StateTracker:

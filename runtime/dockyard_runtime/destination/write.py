@@ -45,6 +45,9 @@ class WriteLoop:
         self.tracker = StateTracker(self._route)
         self.worker: OrderedWorker  # runs the loader's calls; started by `run` once the loader is open
         self.buffers: dict[StreamKey, list[Record]] = {key: [] for key in streams}
+        # The input lines of buffered records, kept only for a loader that loads them as they are (`stage_lines`).
+        self.keep_lines: bool = bool(getattr(loader, "wants_lines", False))
+        self.lines: dict[StreamKey, list[bytes]] = {key: [] for key in streams}
         # Where records of an incoming (namespace, name) go; None for streams not in the catalog.
         self.routes: dict[StreamKey, StreamKey | None] = {key: key for key in streams}
         # The hot path's routes, keyed by (namespace, stream) exactly as records spell them; catalog streams only.
@@ -91,6 +94,7 @@ class WriteLoop:
         """The hot loop. The common line (a RECORD of a known stream, integer emitted_at, no meta) is handled
         inline, without a function call; any other line takes `_handle`, which applies every rule."""
         fast_routes, buffers, since = self.fast_routes, self.buffers, self.tracker.since_state
+        keep_lines, line_buffers = self.keep_lines, self.lines
         batch_bytes, batch_records = self.settings.batch_bytes, self.settings.batch_records
         loads, digit_map = orjson.loads, DIGIT_MAP
         for lineno, line in enumerate(lines, 1):
@@ -105,6 +109,8 @@ class WriteLoop:
                     target = fast_routes.get((record.get("namespace"), record.get("stream")))
                     if target is not None and data.__class__ is dict and emitted_at.__class__ is int:
                         buffers[target].append((data, emitted_at, None))
+                        if keep_lines:
+                            line_buffers[target].append(line)
                         since[target] += 1
                         self.buffered_bytes += len(line)
                         self.buffered_records += 1
@@ -147,7 +153,11 @@ class WriteLoop:
         if not isinstance(record, dict) or not isinstance(data, dict):
             self._malformed(lineno, "a RECORD without a 'data' object")
             return
-        key: StreamKey = (record.get("namespace") or None, str(record.get("stream")))
+        namespace = record.get("namespace")
+        if namespace is not None and type(namespace) is not str:
+            self._malformed(lineno, "a RECORD whose namespace is not a string")
+            return
+        key: StreamKey = (namespace or None, str(record.get("stream")))
         target = self.routes.get(key, _UNSEEN)
         if target is _UNSEEN:
             target = self._learn_route(key, lineno)
@@ -166,6 +176,8 @@ class WriteLoop:
         meta = record.get("meta")
         changes = meta.get("changes") if isinstance(meta, dict) else None
         self.buffers[target].append((data, emitted_at, changes or None))
+        if self.keep_lines:
+            self.lines[target].append(line)
         self.tracker.record(target)
         self.buffered_bytes += len(line)
         self.buffered_records += 1
@@ -226,7 +238,11 @@ class WriteLoop:
 
     def _stage(self, key: StreamKey) -> None:
         buffer, self.buffers[key] = self.buffers[key], []
-        self._submit(self.loader.stage(self.streams[key], buffer))
+        if self.keep_lines:
+            lines, self.lines[key] = self.lines[key], []
+            self._submit(self.loader.stage_lines(self.streams[key], buffer, lines))  # type: ignore[attr-defined]
+        else:
+            self._submit(self.loader.stage(self.streams[key], buffer))
         self.staged_per_stream[key] += len(buffer)
 
     def _drop_replayed(self, key: StreamKey | None) -> None:
@@ -239,6 +255,7 @@ class WriteLoop:
             self.buffered_records -= len(self.buffers[k])
             self.uncommitted -= self.staged_per_stream[k]
             self.buffers[k] = []
+            self.lines[k] = []
             self.staged_per_stream[k] = 0
         if not self.buffered_records:
             self.buffered_bytes = 0

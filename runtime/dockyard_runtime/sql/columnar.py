@@ -137,6 +137,45 @@ def fast_columns(
     return columns
 
 
+def _json_numbers(exact: bool) -> Callable[[list[Any]], list[Any] | None]:
+    """Numbers an engine reads from JSON as they are: no Decimal (only the exact parser makes those), integers
+    within 64 bits, and within 2**53 when the column is a double (beyond that, the general path records the
+    precision lost)."""
+    limit = INT64_MAX if exact else 2**53
+
+    def check(values: list[Any]) -> list[Any] | None:
+        types = set(map(type, values))
+        if not types <= {int, float, _NoneType}:
+            return None
+        if int in types:
+            ints = [v for v in values if type(v) is int]
+            if min(ints) < -limit or max(ints) > limit:
+                return None
+        return values
+
+    return check
+
+
+def json_lines_conform(
+    fields: Sequence[str], kinds: Sequence[LogicalType], records: list[Record], *, exact_numbers: bool
+) -> bool:
+    """True when an engine may type `records` straight from their JSON lines (`load_json_lines`) and land what
+    the general path would: the same rules as `fast_columns`, minus the work the engine then does itself
+    (rendering JSON columns, which accept any value, and text)."""
+    known = set(fields)
+    datas = [r[0] for r in records]
+    if not all(map(known.issuperset, datas)) or any(r[2] for r in records):
+        return False
+    numbers = _json_numbers(exact_numbers)
+    for field, kind in zip(fields, kinds, strict=True):
+        if kind is T.JSON:
+            continue
+        check = numbers if kind is T.NUMBER else _CHECKS.get(kind)
+        if check is None or check([d.get(field) for d in datas]) is None:
+            return False
+    return True
+
+
 _QUOTED = {T.STRING, T.JSON, T.DATE, T.TIME, T.TIME_TZ, T.TIMESTAMP, T.TIMESTAMP_TZ}
 
 
@@ -194,6 +233,31 @@ def columns_to_text(kinds: Sequence[LogicalType], columns: list[list[Any]]) -> s
             texts.append([_BOOLEAN_TEXT[v] for v in values])
         elif kind in _QUOTED:
             texts.append(_text_strings(values))
+        else:
+            texts.append(_text_plain(values))
+    texts += [_text_plain(values) for values in extra]
+    return "\n".join(map("\t".join, zip(*texts, strict=True))) + "\n"
+
+
+_TSV_BREAKERS = ("\t", "\n", "\r")
+
+
+def columns_to_tsv(kinds: Sequence[LogicalType], columns: list[list[Any]]) -> str | None:
+    """Tab-separated rows of `fast_columns` output with no quoting or escaping at all (\\N = NULL), or None when
+    a value holds a tab, newline or carriage return or is the text \\N itself: the cheapest form for an engine
+    whose CSV reader can take it (`copy_tsv`), and most batches qualify."""
+    if not columns or not columns[0]:
+        return ""
+    data, extra = columns[: len(kinds)], columns[len(kinds) :]
+    texts: list[list[str]] = []
+    for kind, values in zip(kinds, data, strict=True):
+        if kind is T.BOOLEAN:
+            texts.append([_BOOLEAN_TEXT[v] for v in values])
+        elif kind in _QUOTED:
+            present = [v for v in values if v is not None] if None in values else values
+            if any(c in "".join(present) for c in _TSV_BREAKERS) or "\\N" in present:
+                return None
+            texts.append(["\\N" if v is None else v for v in values] if present is not values else values)
         else:
             texts.append(_text_plain(values))
     texts += [_text_plain(values) for values in extra]

@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from dockyard_runtime.destination.loader import Record
-from dockyard_runtime.sql.columnar import TEXT_ESCAPES, columns_to_csv, columns_to_text, fast_columns
+from dockyard_runtime.sql.columnar import TEXT_ESCAPES, columns_to_csv, columns_to_text, columns_to_tsv, fast_columns
 from dockyard_runtime.sql.types import (
     BIG_INTEGER_MAX,
     INT64_MAX,
@@ -85,6 +85,14 @@ class Batch:
         buffer = io.StringIO()
         csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n").writerows(self.rows)
         return buffer.getvalue().encode("utf-8")
+
+    def to_tsv(self) -> bytes | None:
+        """Unescaped tab-separated rows for clients that offer `copy_tsv`, or None when a value would break them
+        (only column-wise batches qualify; the general path's are rare and take CSV)."""
+        if self.columnar is None:
+            return None
+        text = columns_to_tsv([c.type for c in self.columns], self.columnar)
+        return None if text is None else text.encode("utf-8")
 
     def to_text(self) -> bytes:
         """The batch in PostgreSQL's COPY text format (\\N = NULL), for clients that offer `copy_text`."""
