@@ -76,6 +76,11 @@ class SqlDialect:
     def table(self, schema: str, name: str) -> str:
         return f"{self.quote(schema)}.{self.quote(name)}"
 
+    def staging_table(self, schema: str, name: str) -> str:
+        """Where a stream's staging table lives: beside its table by default; an engine with cheaper temporary
+        tables may put it there (staging is rebuilt by every attempt, so it never needs to survive one)."""
+        return self.table(schema, name)
+
     def type_sql(self, kind: LogicalType) -> str:
         return self.types[kind]
 

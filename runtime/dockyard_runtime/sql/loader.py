@@ -74,6 +74,7 @@ class _Stream:
     schema: str
     final_name: str
     stage_name: str
+    stage_table: str  # the staging table's qualified name (the dialect decides where staging lives)
     shadow_name: str
     shape: TableShape
     truncates: bool  # this attempt loads the shadow table and swaps it in at `finish`
@@ -224,6 +225,7 @@ class SqlLoader:
             schema=schema,
             final_name=final_name,
             stage_name=self._ident(f"_dy_stage_{final_name}"),
+            stage_table=d.staging_table(schema, self._ident(f"_dy_stage_{final_name}")),
             shadow_name=self._ident(f"_dy_shadow_{final_name}"),
             shape=TableShape(declared, namer.name_for, exact_numbers=self.dialect.exact_numbers),
             # A retried attempt that already swapped the table in appends whatever it still loads.
@@ -237,8 +239,8 @@ class SqlLoader:
         if existing is not None:
             self._reconcile(stream, target, existing)
         self._create(stream, target)
-        self.client.execute(d.drop_table(self._q(stream, stream.stage_name)))
-        self._create(stream, stream.stage_name, staging=True)
+        self.client.execute(d.drop_table(stream.stage_table))
+        self._create(stream, stream.stage_table, staging=True)
         if config.sync_mode == "append_dedup":
             self._index_keys(stream, target)
         return stream
@@ -292,7 +294,8 @@ class SqlLoader:
                 (GENERATION, "BIGINT"),
             ]
             columns = airbyte + data
-        self.client.execute(d.create_table(self._q(stream, name), columns, staging=staging))
+        table = name if staging else self._q(stream, name)  # staging comes qualified (`staging_table`)
+        self.client.execute(d.create_table(table, columns, staging=staging))
 
     def _index_keys(self, stream: _Stream, table_name: str) -> None:
         keys = self._key_columns(stream)
@@ -315,7 +318,7 @@ class SqlLoader:
         with self._planning() as plan:
             self._evolve(stream, batch.added, batch.widened)
         columns = [c.name for c in batch.columns] + list(STAGE_EXTRA)
-        table = self._q(stream, stream.stage_name)
+        table = stream.stage_table
         # The cheapest form the client reads: PostgreSQL's COPY text format, or unescaped tab-separated values
         # when no value needs quoting, both half the cost of CSV to render; CSV otherwise.
         copy_text: Callable[[str, list[str], bytes], None] | None = getattr(self.client, "copy_text", None)
@@ -369,7 +372,7 @@ class SqlLoader:
     def _load_json_lines(
         self, stream: _Stream, spec: list[tuple[str, str, str]], snapshot: list[Column], data: bytes, first: int
     ) -> None:
-        table = self._q(stream, stream.stage_name)
+        table = stream.stage_table
         try:
             self.client.load_json_lines(table, spec, data, first)  # type: ignore[attr-defined]
         except BulkLoadRejected as exc:
@@ -390,11 +393,11 @@ class SqlLoader:
         if not added and not widened:
             return
         d = self.dialect
-        tables = {stream.stage_name, stream.target_name()}
+        tables = {stream.stage_table, self._q(stream, stream.target_name())}
         for column in added:
             self._schema_change(stream, f"add column {column.name} ({column.type.value}) for a new field")
-            for name in tables:
-                self._run(d.add_column(self._q(stream, name), column.name, d.type_sql(column.type)))
+            for table in tables:
+                self._run(d.add_column(table, column.name, d.type_sql(column.type)))
         added_fields = {c.field for c in added}
         for column in stream.shape.columns:
             if column.field in widened and column.field not in added_fields:
@@ -404,8 +407,8 @@ class SqlLoader:
                 if column.declared and not is_numeric_widening(old, new):
                     continue
                 self._schema_change(stream, f"widen column {column.name} from {old.value} to {new.value}")
-                for name in tables:
-                    self._run(d.alter_column_type(self._q(stream, name), column.name, old, new))
+                for table in tables:
+                    self._run(d.alter_column_type(table, column.name, old, new))
 
     # -- commit ---------------------------------------------------------------------------------------------
     def commit(self, states: list[dict[str, Any]], uncovered: Mapping[StreamKey, int] | None = None) -> Job:
@@ -423,7 +426,7 @@ class SqlLoader:
     def _merge(self, stream: _Stream, bound: int) -> None:
         """Move staged rows below `bound` (those the committed states cover) into the target table."""
         d = self.dialect
-        stage = self._q(stream, stream.stage_name)
+        stage = stream.stage_table
         target = self._q(stream, stream.target_name())
         data = [d.quote(c.name) for c in stream.shape.columns]
         if stream.config.sync_mode == "append_dedup":
@@ -514,7 +517,7 @@ class SqlLoader:
         with self._planning() as plan:
             for key, stream in self.streams.items():
                 if stream.staged and (streams is None or key in streams):
-                    self._run(self.dialect.clear_table(self._q(stream, stream.stage_name)))
+                    self._run(self.dialect.clear_table(stream.stage_table))
                     stream.merged = stream.seq
         return partial(self._execute, plan)
 
@@ -536,7 +539,7 @@ class SqlLoader:
                         f"DELETE FROM {final} WHERE {d.quote(GENERATION)} < {int(stream.config.minimum_generation_id)}"
                         f" OR {d.quote(GENERATION)} IS NULL"
                     )
-                self._run(d.drop_table(self._q(stream, stream.stage_name)))
+                self._run(d.drop_table(stream.stage_table))
             self._record_ledger([finish_marker(s.config) for s in self.streams.values()])
         for stream in self.streams.values():
             stream.truncates = False
