@@ -594,3 +594,17 @@ def test_a_state_repeated_within_the_replayed_prefix_is_matched_by_occurrence(co
     assert data(config, "people", "id") == [(1,)]
     write(eager, catalog, messages)
     assert data(config, "people", "id") == [(1,), (2,), (3,)]
+
+
+def test_ledger_forgets_earlier_syncs_after_a_week_but_keeps_recent_and_current_ones(config: dict[str, Any]) -> None:
+    write(config, [stream("people", sync_id=10)], [*people((1, "a")), state("people", 1)])
+    write(config, [stream("people", sync_id=11)], [*people((2, "b")), state("people", 2)])
+    old = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=8)).strftime("%Y-%m-%d %H:%M:%S")
+    connection = duckdb.connect(config["destination_path"])
+    connection.execute("UPDATE main._airbyte_destination_state SET committed_at = ? WHERE sync_id = 10", [old])
+    connection.close()
+    assert {r[0] for r in query(config, "SELECT sync_id FROM main._airbyte_destination_state")} == {10, 11}
+    write(config, [stream("people", sync_id=12)], [*people((3, "c")), state("people", 3)])
+    # sync 10 is a week old: gone; 11 is recent: kept for a retry; 12 is the sync that just ran
+    assert {r[0] for r in query(config, "SELECT sync_id FROM main._airbyte_destination_state")} == {11, 12}
+    assert data(config, "people", "id") == [(1,), (2,), (3,)]

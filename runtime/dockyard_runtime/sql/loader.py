@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from functools import partial
 from typing import Any
 
@@ -50,6 +51,7 @@ RAW_ID, EXTRACTED_AT, META, GENERATION = (
 AIRBYTE_COLUMNS = (RAW_ID, EXTRACTED_AT, META, GENERATION)
 STAGE_EXTRA = ("_dy_emitted_at", "_dy_seq", "_dy_meta")
 LEDGER_TABLE = "_airbyte_destination_state"
+LEDGER_RETENTION = timedelta(days=7)
 Step = str | Callable[[], None]  # a statement, or a call such as a bulk load
 CDC_DELETED_AT = "_ab_cdc_deleted_at"
 
@@ -541,9 +543,20 @@ class SqlLoader:
                     )
                 self._run(d.drop_table(stream.stage_table))
             self._record_ledger([finish_marker(s.config) for s in self.streams.values()])
+            self._prune_ledger()
         for stream in self.streams.values():
             stream.truncates = False
         return partial(self._transaction, plan)
+
+    def _prune_ledger(self) -> None:
+        """Forget states of earlier syncs once they are a week old: only a retried attempt of a sync reads its
+        entries, and the platform retries within hours. The cutoff is compared as text, which every engine's
+        `CURRENT_TIMESTAMP` (UTC here) renders as ISO 'YYYY-MM-DD HH:MM:SS...'."""
+        if self.sync_id is None:
+            return
+        table = self.dialect.table(self._ident(self.options.default_schema), LEDGER_TABLE)
+        cutoff = (datetime.now(timezone.utc) - LEDGER_RETENTION).strftime("%Y-%m-%d %H:%M:%S")
+        self._run(f"DELETE FROM {table} WHERE sync_id < {int(self.sync_id)} AND committed_at < '{cutoff}'")
 
     def close(self) -> None:
         self.client.close()
