@@ -45,11 +45,13 @@ def protocol_out() -> Iterator[CapturedOutput]:
     handler = ProtocolLogHandler()
     logger = logging.getLogger("dockyard")
     logger.addHandler(handler)
-    old_level = logger.level
+    old_level, old_propagate = logger.level, logger.propagate
     logger.setLevel(logging.INFO)
+    logger.propagate = False  # a root handler an earlier in-process launch installed would duplicate every line
     try:
         yield captured
     finally:
         logger.removeHandler(handler)
         logger.setLevel(old_level)
+        logger.propagate = old_propagate
         protocol.set_output(previous)
