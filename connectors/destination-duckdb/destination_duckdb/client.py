@@ -14,7 +14,7 @@ from dockyard_runtime.errors import ConfigError
 from dockyard_runtime.sql.dialect import BulkLoadRejected
 
 
-def connect(path: str, memory_limit: str = "256MB") -> duckdb.DuckDBPyConnection:
+def connect(path: str, memory_limit: str = "128MB") -> duckdb.DuckDBPyConnection:
     """Open the database file (creating its folder), with sessions in UTC so timestamps round-trip."""
     if path != ":memory:":
         folder = Path(path).expanduser().parent
