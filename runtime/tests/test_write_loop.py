@@ -799,3 +799,11 @@ def test_hot_path_and_full_rules_agree(monkeypatch: pytest.MonkeyPatch, caplog: 
     assert [i for label, i in ids if label == "shop.orders"] == [10, 11, 12]
     assert committed == 12
     assert len(warnings) == 9  # two streams not in the catalog, six malformed lines, and the summary
+
+
+@pytest.mark.parametrize("emitted_at", [2**60, -(2**60), 99999999999999999999])
+def test_an_emitted_at_out_of_range_is_a_malformed_line(emitted_at: int, protocol_out: Any) -> None:
+    line = b'{"type":"RECORD","record":{"stream":"users","emitted_at":%d,"data":{"id":2}}}' % emitted_at
+    result = run(rec("users", 1), line, rec("users", 3), stream_state("users", 1))
+    assert result.loader.committed == [("users", 1), ("users", 3)]
+    assert any("line 2: a RECORD whose emitted_at is out of range" in w for w in protocol_out.logs("WARN"))

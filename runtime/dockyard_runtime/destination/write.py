@@ -26,6 +26,7 @@ from dockyard_runtime.logs import get_logger
 
 logger = get_logger("write")
 _UNSEEN: Any = object()
+MAX_EMITTED_AT = 2**53  # milliseconds: far past any real date, and exact in every engine's numeric types
 
 
 class WriteLoop:
@@ -107,7 +108,12 @@ class WriteLoop:
                 if record.__class__ is dict and "meta" not in record:
                     data, emitted_at = record.get("data"), record.get("emitted_at")
                     target = fast_routes.get((record.get("namespace"), record.get("stream")))
-                    if target is not None and data.__class__ is dict and emitted_at.__class__ is int:
+                    if (
+                        target is not None
+                        and data.__class__ is dict
+                        and emitted_at.__class__ is int
+                        and 0 <= emitted_at <= MAX_EMITTED_AT
+                    ):
                         buffers[target].append((data, emitted_at, None))
                         if keep_lines:
                             line_buffers[target].append(line)
@@ -173,6 +179,9 @@ class WriteLoop:
             except (TypeError, ValueError, OverflowError):
                 self._malformed(lineno, "a RECORD whose emitted_at is not a number")
                 return
+        if not -MAX_EMITTED_AT <= emitted_at <= MAX_EMITTED_AT:
+            self._malformed(lineno, "a RECORD whose emitted_at is out of range")
+            return
         meta = record.get("meta")
         changes = meta.get("changes") if isinstance(meta, dict) else None
         self.buffers[target].append((data, emitted_at, changes or None))

@@ -261,4 +261,6 @@ def columns_to_tsv(kinds: Sequence[LogicalType], columns: list[list[Any]]) -> st
         else:
             texts.append(_text_plain(values))
     texts += [_text_plain(values) for values in extra]
+    if texts and texts[0] and texts[0][0].startswith("\ufeff"):  # a reader takes it for a byte order mark
+        return None
     return "\n".join(map("\t".join, zip(*texts, strict=True))) + "\n"

@@ -101,7 +101,7 @@ def state_hash(state: Mapping[str, Any]) -> str:
 def _records_of(data: bytes) -> list[Record]:
     """The records of RECORD lines the write loop already accepted (so each parses and has a data object)."""
     records: list[Record] = []
-    for line in data.splitlines():
+    for line in data.split(b"\n")[:-1]:  # not splitlines(): a bare CR inside a line is JSON whitespace
         record = parse_line(line)["record"]
         meta = record.get("meta")
         changes = meta.get("changes") if isinstance(meta, dict) else None
