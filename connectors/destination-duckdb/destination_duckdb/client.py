@@ -79,8 +79,7 @@ class DuckdbClient:
         path = os.path.join(self._tmpdir.name, "batch.csv")
         with open(path, "wb") as handle:
             handle.write(data)
-        cols = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
-        sql = f"COPY {table} ({cols}) FROM '{path}' ({options}"
+        sql = f"COPY {table} ({', '.join(map(_quote, columns))}) FROM '{path}' ({options}"
         try:
             self.connection.execute(sql + ")")
         except duckdb.InvalidInputException as exc:

@@ -76,15 +76,16 @@ class PostgresClient:
             self.execute("ROLLBACK")
 
     def copy_csv(self, table: str, columns: Sequence[str], data: bytes) -> None:
-        cols = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
-        with translated_errors(), self.connection.cursor() as cursor:
-            cursor.copy_expert(f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT csv)", io.BytesIO(data), size=1 << 20)
+        self._copy(table, columns, data, " WITH (FORMAT csv)")
 
     def copy_text(self, table: str, columns: Sequence[str], data: bytes) -> None:
         """Bulk-load PostgreSQL's COPY text format (tab-separated, \\N = NULL), which the loader renders fastest."""
+        self._copy(table, columns, data, "")
+
+    def _copy(self, table: str, columns: Sequence[str], data: bytes, options: str) -> None:
         cols = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
         with translated_errors(), self.connection.cursor() as cursor:
-            cursor.copy_expert(f"COPY {table} ({cols}) FROM STDIN", io.BytesIO(data), size=1 << 20)
+            cursor.copy_expert(f"COPY {table} ({cols}) FROM STDIN{options}", io.BytesIO(data), size=1 << 20)
 
     def table_columns(self, schema: str, table: str) -> dict[str, str] | None:
         rows = self.query(

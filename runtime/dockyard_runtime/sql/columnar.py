@@ -205,12 +205,26 @@ _TEXT_SPECIAL = ("\\", "\t", "\n", "\r")
 _BOOLEAN_TEXT = {True: "t", False: "f", None: "\\N"}
 
 
+def _nulls_as_text(values: list[Any], present: list[Any]) -> list[str]:
+    return ["\\N" if v is None else v for v in values] if present is not values else values
+
+
 def _text_strings(values: list[Any]) -> list[str]:
     present = [v for v in values if v is not None] if None in values else values
     joined = "".join(present)
     if any(c in joined for c in _TEXT_SPECIAL):  # rare: only then is each value escaped
         return ["\\N" if v is None else v.translate(TEXT_ESCAPES) for v in values]
-    return ["\\N" if v is None else v for v in values] if present is not values else values
+    return _nulls_as_text(values, present)
+
+
+_TSV_BREAKERS = ("\t", "\n", "\r")
+
+
+def _tsv_strings(values: list[Any]) -> list[str] | None:
+    present = [v for v in values if v is not None] if None in values else values
+    if any(c in "".join(present) for c in _TSV_BREAKERS) or "\\N" in present:
+        return None
+    return _nulls_as_text(values, present)
 
 
 def _text_plain(values: list[Any]) -> list[str]:
@@ -219,11 +233,11 @@ def _text_plain(values: list[Any]) -> list[str]:
     return ["\\N" if v is None else str(v) for v in values]
 
 
-def columns_to_text(kinds: Sequence[LogicalType], columns: list[list[Any]]) -> str:
-    """COPY text-format rows of `fast_columns` output (the trailing emitted_at, sequence and meta included).
-
-    Cheaper than CSV: a column whose values hold no tab, newline, carriage return or backslash (nearly all of
-    them) goes out as is, with no per-value quoting."""
+def _tab_separated(
+    kinds: Sequence[LogicalType], columns: list[list[Any]], strings: Callable[[list[Any]], list[str] | None]
+) -> str | None:
+    """Tab-separated rows of `fast_columns` output, \\N for NULL; `strings` renders text-like columns (None: it
+    cannot)."""
     if not columns or not columns[0]:
         return ""
     data, extra = columns[: len(kinds)], columns[len(kinds) :]
@@ -232,35 +246,29 @@ def columns_to_text(kinds: Sequence[LogicalType], columns: list[list[Any]]) -> s
         if kind is T.BOOLEAN:
             texts.append([_BOOLEAN_TEXT[v] for v in values])
         elif kind in _QUOTED:
-            texts.append(_text_strings(values))
+            rendered = strings(values)
+            if rendered is None:
+                return None
+            texts.append(rendered)
         else:
             texts.append(_text_plain(values))
     texts += [_text_plain(values) for values in extra]
     return "\n".join(map("\t".join, zip(*texts, strict=True))) + "\n"
 
 
-_TSV_BREAKERS = ("\t", "\n", "\r")
+def columns_to_text(kinds: Sequence[LogicalType], columns: list[list[Any]]) -> str:
+    """COPY text-format rows of `fast_columns` output (the trailing emitted_at, sequence and meta included).
+
+    Cheaper than CSV: a column whose values hold no tab, newline, carriage return or backslash (nearly all of
+    them) goes out as is, with no per-value quoting."""
+    return _tab_separated(kinds, columns, _text_strings) or ""
 
 
 def columns_to_tsv(kinds: Sequence[LogicalType], columns: list[list[Any]]) -> str | None:
     """Tab-separated rows of `fast_columns` output with no quoting or escaping at all (\\N = NULL), or None when
     a value holds a tab, newline or carriage return or is the text \\N itself: the cheapest form for an engine
     whose CSV reader can take it (`copy_tsv`), and most batches qualify."""
-    if not columns or not columns[0]:
-        return ""
-    data, extra = columns[: len(kinds)], columns[len(kinds) :]
-    texts: list[list[str]] = []
-    for kind, values in zip(kinds, data, strict=True):
-        if kind is T.BOOLEAN:
-            texts.append([_BOOLEAN_TEXT[v] for v in values])
-        elif kind in _QUOTED:
-            present = [v for v in values if v is not None] if None in values else values
-            if any(c in "".join(present) for c in _TSV_BREAKERS) or "\\N" in present:
-                return None
-            texts.append(["\\N" if v is None else v for v in values] if present is not values else values)
-        else:
-            texts.append(_text_plain(values))
-    texts += [_text_plain(values) for values in extra]
-    if texts and texts[0] and texts[0][0].startswith("\ufeff"):  # a reader takes it for a byte order mark
+    text = _tab_separated(kinds, columns, _tsv_strings)
+    if text is not None and text.startswith("\ufeff"):  # a reader takes it for a byte order mark
         return None
-    return "\n".join(map("\t".join, zip(*texts, strict=True))) + "\n"
+    return text

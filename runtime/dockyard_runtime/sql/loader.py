@@ -325,10 +325,11 @@ class SqlLoader:
         # when no value needs quoting, both half the cost of CSV to render; CSV otherwise.
         copy_text: Callable[[str, list[str], bytes], None] | None = getattr(self.client, "copy_text", None)
         copy_tsv: Callable[[str, list[str], bytes], None] | None = getattr(self.client, "copy_tsv", None)
-        tsv = batch.to_tsv() if copy_tsv is not None else None
         if copy_text is not None:
             plan.append(partial(copy_text, table, columns, batch.to_text()))
-        elif copy_tsv is not None and tsv is not None:
+            return partial(self._execute, plan)
+        tsv = batch.to_tsv() if copy_tsv is not None else None
+        if copy_tsv is not None and tsv is not None:
             plan.append(partial(copy_tsv, table, columns, tsv))
         else:
             plan.append(partial(self.client.copy_csv, table, columns, batch.to_csv()))
