@@ -7,18 +7,19 @@ from typing import Any
 
 from dockyard_runtime.destination.base import DockyardDestination
 from dockyard_runtime.destination.catalog import StreamConfig, StreamKey
-from dockyard_runtime.sql.loader import SqlLoader, SqlLoaderOptions
+from dockyard_runtime.sql.loader import SqlLoader, SqlLoaderOptions, with_load_limits
 
 from destination_duckdb.client import DuckdbClient
 from destination_duckdb.dialect import DuckdbDialect
 
 
 def loader_options(config: Mapping[str, Any]) -> SqlLoaderOptions:
-    return SqlLoaderOptions(
+    options = SqlLoaderOptions(
         default_schema=str(config.get("schema") or "main"),
         unique_conflict_method=str(config.get("unique_conflict_method") or "update"),
         schema_change_policy=str(config.get("schema_change_policy") or "evolve"),
     )
+    return with_load_limits(options, config)
 
 
 class DestinationDuckdb(DockyardDestination):

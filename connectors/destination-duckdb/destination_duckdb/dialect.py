@@ -24,6 +24,7 @@ class DuckdbDialect(SqlDialect):
         T.TIMESTAMP_TZ: "TIMESTAMP WITH TIME ZONE",
         T.JSON: "JSON",
     }
+    json_normalizes = True  # `json_value` minifies every JSON value as it lands, however it was staged
     raw_id_type = "UUID"
     meta_type = "JSON"
     text_type = "VARCHAR"
@@ -47,6 +48,11 @@ class DuckdbDialect(SqlDialect):
         if normalized in ("TIME WITH TIME ZONE",):
             return T.TIME_TZ
         return super().logical_from_sql(sql_type)
+
+    def json_value(self, expr: str) -> str:
+        # DuckDB keeps JSON text as it is given; one spelling whichever way a batch was staged (as the source wrote
+        # it, re-serialized by Python, or read by read_json)
+        return f"json({expr})"
 
     def ms_to_timestamp(self, expr: str) -> str:
         return f"CAST(epoch_ms({expr}) AS TIMESTAMP WITH TIME ZONE)"

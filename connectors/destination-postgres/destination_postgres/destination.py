@@ -11,7 +11,7 @@ from dockyard_runtime.destination.base import DockyardDestination
 from dockyard_runtime.destination.catalog import StreamConfig, StreamKey
 from dockyard_runtime.errors import DockyardError
 from dockyard_runtime.postgres import first_line
-from dockyard_runtime.sql.loader import SqlLoader, SqlLoaderOptions
+from dockyard_runtime.sql.loader import SqlLoader, SqlLoaderOptions, with_load_limits
 from dockyard_runtime.sql.names import normalize
 
 from destination_postgres.client import PostgresClient
@@ -68,7 +68,8 @@ class DestinationPostgres(DockyardDestination):
 
     def create_loader(self, config: Mapping[str, Any], streams: Mapping[StreamKey, StreamConfig]) -> SqlLoader:
         settings = PostgresConfig.from_mapping(config)
-        return SqlLoader(PostgresClient(settings), dialect_for(settings), loader_options(settings))
+        options = with_load_limits(loader_options(settings), config)
+        return SqlLoader(PostgresClient(settings), dialect_for(settings), options)
 
     def write(self, config: Mapping[str, Any], catalog: Any, lines: Iterable[bytes], out: IO[bytes]) -> int:
         return super().write({**BATCH_DEFAULTS, **config}, catalog, lines, out)

@@ -49,6 +49,8 @@ class PostgresDialect(SqlDialect):
     """`number_type` picks NUMERIC (exact) or DOUBLE PRECISION for JSON numbers; `drop_cascade` lets the
     overwrite swap drop views that depend on the old table."""
 
+    json_normalizes = True  # JSONB parses what it stores: no need to re-serialize a JSON value in Python
+
     def __init__(self, *, number_type: str = "numeric", drop_cascade: bool = False) -> None:
         self.types = {**SqlDialect.types, T.NUMBER: "DOUBLE PRECISION" if number_type == "double" else "NUMERIC"}
         self.drop_cascade = drop_cascade

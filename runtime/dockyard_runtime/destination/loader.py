@@ -13,6 +13,11 @@ later on its background thread, strictly in call order (a commit's states are ec
 The call itself must do everything that depends on the loader's changing state, so a job reads nothing later
 calls change; a loader that returns None has done all its work in the call.
 
+A loader may offer `record_decoder(stream)`: a function that decodes a RECORD's `data` JSON into a typed
+record for the stream's current shape, raising a msgspec error for data that does not fit it. The write loop then
+buffers what it returns in place of a dict (records it refused stay dicts), and asks again after each batch of
+the stream it stages.
+
 A loader whose `wants_lines` is true gets `stage_lines(stream, records, lines)` instead of `stage`: the same
 records plus the input lines they came from, for engines that read JSON faster than Python can render it.
 """
@@ -24,7 +29,8 @@ from typing import Any, Protocol
 
 from dockyard_runtime.destination.catalog import StreamConfig, StreamKey
 
-# A record on its way to a loader: (data, emitted_at in ms, changes recorded upstream or None).
+# A record on its way to a loader: (data, emitted_at in ms, changes recorded upstream or None). For a loader
+# with `record_decoder`, data may be the typed record that decoder made instead of a dict.
 Record = tuple[dict[str, Any], int, list[dict[str, Any]] | None]
 # The deferred database work of a loader call, run on the write loop's background thread.
 Job = Callable[[], None]

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import IO, Any
 
 import orjson
 
 from dockyard_runtime.destination.catalog import StreamConfig, StreamKey
-from dockyard_runtime.destination.input import DIGIT_MAP, LONG_RUN, parse_line
+from dockyard_runtime.destination.envelope import DECODE_ERRORS, MAX_EMITTED_AT, decode_record_line
+from dockyard_runtime.destination.input import parse_line
 from dockyard_runtime.destination.loader import Job, Loader, Record
 from dockyard_runtime.destination.pipeline import OrderedWorker
 from dockyard_runtime.destination.settings import WriteSettings
@@ -26,7 +27,6 @@ from dockyard_runtime.logs import get_logger
 
 logger = get_logger("write")
 _UNSEEN: Any = object()
-MAX_EMITTED_AT = 2**53  # milliseconds: far past any real date, and exact in every engine's numeric types
 
 
 class WriteLoop:
@@ -53,6 +53,8 @@ class WriteLoop:
         self.routes: dict[StreamKey, StreamKey | None] = {key: key for key in streams}
         # The hot path's routes, keyed by (namespace, stream) exactly as records spell them; catalog streams only.
         self.fast_routes: dict[tuple[Any, Any], StreamKey] = {key: key for key in streams}
+        # Per stream, the loader's decoder of a RECORD's data into a typed record (None: records stay dicts).
+        self.decoders: dict[StreamKey, Callable[[bytes], Any] | None] = dict.fromkeys(streams)
         self.buffered_bytes = 0
         self.buffered_records = 0
         self.uncommitted = 0
@@ -75,8 +77,10 @@ class WriteLoop:
         worker: OrderedWorker | None = None
         try:
             self.loader.open(self.streams)
+            for key in self.streams:
+                self._refresh_decoder(key)
             gc.freeze()
-            worker = self.worker = OrderedWorker()
+            worker = self.worker = OrderedWorker(depth=self.settings.queue_depth)
             self._read(lines)
             self._stage_all()
             self._commit(final=True)
@@ -92,41 +96,47 @@ class WriteLoop:
         return self.committed_records
 
     def _read(self, lines: Iterable[bytes]) -> None:
-        """The hot loop. The common line (a RECORD of a known stream, integer emitted_at, no meta) is handled
-        inline, without a function call; any other line takes `_handle`, which applies every rule."""
-        fast_routes, buffers, since = self.fast_routes, self.buffers, self.tracker.since_state
+        """The hot loop. The common line (a RECORD of a known stream, integer emitted_at, no meta) is decoded in
+        C (`envelope`) and handled inline, without a function call; its data becomes a typed record when the
+        loader offers a decoder for the stream and the values fit it, else a dict. Any other line takes `_handle`,
+        which applies every rule."""
+        fast_routes, buffers, since, decoders = self.fast_routes, self.buffers, self.tracker.since_state, self.decoders
         keep_lines, line_buffers = self.keep_lines, self.lines
-        batch_bytes, batch_records = self.settings.batch_bytes, self.settings.batch_records
-        loads, digit_map = orjson.loads, DIGIT_MAP
+        batch_bytes, batch_records = self.settings.handed_bytes, self.settings.handed_records
+        decode_line, errors = decode_record_line, DECODE_ERRORS
         for lineno, line in enumerate(lines, 1):
-            if LONG_RUN in line.translate(digit_map):  # numbers orjson would round: the exact parser's case
-                self._handle(lineno, line)
-                continue
             try:
-                message = loads(line)
-                record = message.get("record") if message.get("type") == "RECORD" else None
-                if record.__class__ is dict and "meta" not in record:
-                    data, emitted_at = record.get("data"), record.get("emitted_at")
-                    target = fast_routes.get((record.get("namespace"), record.get("stream")))
-                    if (
-                        target is not None
-                        and data.__class__ is dict
-                        and emitted_at.__class__ is int
-                        and 0 <= emitted_at <= MAX_EMITTED_AT
-                    ):
-                        buffers[target].append((data, emitted_at, None))
-                        if keep_lines:
-                            line_buffers[target].append(line)
-                        since[target] += 1
-                        self.buffered_bytes += len(line)
-                        self.buffered_records += 1
-                        if self.buffered_bytes >= batch_bytes or self.buffered_records >= batch_records:
-                            self._stage_all()
-                        continue
-            except (ValueError, TypeError, AttributeError):  # not JSON, not an object, unhashable names
+                record = decode_line(line).record
+            except errors:  # not a plain RECORD line (a STATE, a LOG, something malformed): the full rules
                 self._handle(lineno, line)
                 continue
-            self._dispatch(lineno, line, message)
+            target = fast_routes.get((record.namespace, record.stream))
+            if target is None or record.meta is not None:
+                self._handle(lineno, line)
+                continue
+            data: Any = None
+            decode = decoders[target]
+            if decode is not None:
+                try:
+                    data = decode(record.data)
+                except errors:  # a new field, a value of another type: this record goes as a dict
+                    data = None
+            if data is None:
+                try:
+                    data = parse_line(bytes(record.data))
+                except ValueError:
+                    data = None
+                if data.__class__ is not dict:
+                    self._handle(lineno, line)
+                    continue
+            buffers[target].append((data, record.emitted_at, None))
+            if keep_lines:
+                line_buffers[target].append(line)
+            since[target] += 1
+            self.buffered_bytes += len(line)
+            self.buffered_records += 1
+            if self.buffered_bytes >= batch_bytes or self.buffered_records >= batch_records:
+                self._stage_all()
 
     def _handle(self, lineno: int, line: bytes) -> None:
         try:
@@ -190,7 +200,7 @@ class WriteLoop:
         self.tracker.record(target)
         self.buffered_bytes += len(line)
         self.buffered_records += 1
-        if self.buffered_bytes >= self.settings.batch_bytes or self.buffered_records >= self.settings.batch_records:
+        if self.buffered_bytes >= self.settings.handed_bytes or self.buffered_records >= self.settings.handed_records:
             self._stage_all()
 
     def _route(self, key: StreamKey) -> StreamKey | None:
@@ -253,6 +263,13 @@ class WriteLoop:
         else:
             self._submit(self.loader.stage(self.streams[key], buffer))
         self.staged_per_stream[key] += len(buffer)
+        self._refresh_decoder(key)
+
+    def _refresh_decoder(self, key: StreamKey) -> None:
+        """A staged batch may have added or widened columns: later records decode for the new shape."""
+        record_decoder = getattr(self.loader, "record_decoder", None)
+        if record_decoder is not None:
+            self.decoders[key] = record_decoder(self.streams[key])
 
     def _drop_replayed(self, key: StreamKey | None) -> None:
         """A state a previous attempt committed arrived: the records it covers (its stream's since its last

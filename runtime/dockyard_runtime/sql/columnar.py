@@ -61,6 +61,18 @@ def _numbers(values: list[Any]) -> list[Any] | None:
     return values if _only(values, {int, float, Decimal, _NoneType}) else None
 
 
+_DOUBLE_EXACT = 2**53
+
+
+def loses_precision(value: Any) -> bool:
+    """True when a double cannot hold `value` exactly (an integer beyond 2**53, a decimal of over 15 digits)."""
+    if type(value) is int:
+        return not -_DOUBLE_EXACT <= value <= _DOUBLE_EXACT
+    if isinstance(value, Decimal):
+        return len(value.as_tuple().digits) > 15
+    return False
+
+
 def _booleans(values: list[Any]) -> list[Any] | None:
     return values if _only(values, {bool, _NoneType}) else None
 
@@ -99,7 +111,7 @@ def _temporal(shape: Callable[[str], Any], parse: Callable[[str], Any]) -> Calla
     return check
 
 
-_CHECKS: dict[LogicalType, Callable[[list[Any]], list[Any] | None]] = {
+VALUE_CHECKS: dict[LogicalType, Callable[[list[Any]], list[Any] | None]] = {
     T.STRING: _strings,
     T.INTEGER: _integers,
     T.NUMBER: _numbers,
@@ -126,7 +138,7 @@ def fast_columns(
         return None
     columns: list[list[Any]] = []
     for field, kind in zip(fields, kinds, strict=True):
-        check = _CHECKS.get(kind)
+        check = VALUE_CHECKS.get(kind)
         column = check([d.get(field) for d in datas]) if check else None
         if column is None:
             return None
@@ -137,7 +149,7 @@ def fast_columns(
     return columns
 
 
-def _json_numbers(exact: bool) -> Callable[[list[Any]], list[Any] | None]:
+def json_numbers(exact: bool) -> Callable[[list[Any]], list[Any] | None]:
     """Numbers an engine reads from JSON as they are: no Decimal (only the exact parser makes those), integers
     within 64 bits, and within 2**53 when the column is a double (beyond that, the general path records the
     precision lost)."""
@@ -166,11 +178,11 @@ def json_lines_conform(
     datas = [r[0] for r in records]
     if not all(map(known.issuperset, datas)) or any(r[2] for r in records):
         return False
-    numbers = _json_numbers(exact_numbers)
+    numbers = json_numbers(exact_numbers)
     for field, kind in zip(fields, kinds, strict=True):
         if kind is T.JSON:
             continue
-        check = numbers if kind is T.NUMBER else _CHECKS.get(kind)
+        check = numbers if kind is T.NUMBER else VALUE_CHECKS.get(kind)
         if check is None or check([d.get(field) for d in datas]) is None:
             return False
     return True

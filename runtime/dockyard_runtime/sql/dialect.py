@@ -61,9 +61,17 @@ class SqlDialect:
         T.TIMESTAMP_TZ: "TIMESTAMPTZ",
         T.JSON: "JSONB",
     }
+    # True when a JSON value is re-spelled on its way into the final table (PostgreSQL's JSONB parses what it
+    # stores; DuckDB's merge minifies it with `json_value`), so JSON may be staged as the source wrote it; False
+    # stages the general path's compact re-serialized text.
+    json_normalizes = False
     raw_id_type = "UUID"
     meta_type = "JSONB"
     text_type = "TEXT"
+
+    def json_value(self, expr: str) -> str:
+        """How a merge writes a staged JSON column into the final table."""
+        return expr
 
     @property
     def exact_numbers(self) -> bool:

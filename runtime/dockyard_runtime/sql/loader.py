@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -32,12 +32,15 @@ import orjson
 from dockyard_runtime.destination.catalog import StreamConfig, StreamKey
 from dockyard_runtime.destination.input import parse_line
 from dockyard_runtime.destination.loader import Job, Record
+from dockyard_runtime.destination.settings import WriteSettings
 from dockyard_runtime.errors import ConfigError
 from dockyard_runtime.logs import get_logger
 from dockyard_runtime.sql.columnar import json_lines_conform
 from dockyard_runtime.sql.dialect import BulkLoadRejected, SqlClient, SqlDialect
 from dockyard_runtime.sql.names import ColumnNamer, normalize
-from dockyard_runtime.sql.normalize import Column, TableShape
+from dockyard_runtime.sql.normalize import Batch, Column, TableShape
+from dockyard_runtime.sql.pending import PendingLoads
+from dockyard_runtime.sql.typed import TypedShape, as_records, is_typed, typed_columns, typed_shape
 from dockyard_runtime.sql.types import LogicalType, from_json_schema, is_numeric_widening, widen
 
 logger = get_logger("sql")
@@ -64,6 +67,16 @@ class SqlLoaderOptions:
     unique_conflict_method: str = "update"  # or "ignore": keep the row already in the table
     hard_delete_cdc: bool = False  # delete rows whose winning record has `_ab_cdc_deleted_at` set
     schema_change_policy: str = "evolve"  # or "fail"
+    # Staged chunks are rendered at once but loaded together, once this many records or rendered bytes wait.
+    load_records: int = 50_000
+    load_bytes: int = 32 << 20
+
+
+def with_load_limits(options: SqlLoaderOptions, config: Mapping[str, Any]) -> SqlLoaderOptions:
+    """`options` with load limits from a destination config's batch settings (`batch_size_mb`,
+    `batch_size_records`): one setting bounds what the write loop buffers and what one load holds."""
+    settings = WriteSettings.from_config(config)
+    return dataclasses.replace(options, load_records=settings.batch_records, load_bytes=settings.batch_bytes)
 
 
 class SchemaChangeError(ConfigError):
@@ -109,6 +122,12 @@ def _records_of(data: bytes) -> list[Record]:
     return records
 
 
+def _copy(
+    copy: Callable[[str, list[str], bytes], None], table: str, columns: list[str], data: bytes, first: int
+) -> None:
+    copy(table, columns, data)
+
+
 def finish_marker(config: StreamConfig) -> str:
     """Ledger entry saying this sync already swapped in (or cleaned up) the stream's table at `finish`."""
     return "finish:" + hashlib.sha256(orjson.dumps([config.namespace, config.name])).hexdigest()
@@ -129,6 +148,7 @@ class SqlLoader:
         self._checked: Counter[str] = Counter()
         self._recorded: Counter[str] = Counter()
         self._plan: list[Step] | None = None  # where statements go while a job is being planned
+        self.pending = PendingLoads(options.load_records, options.load_bytes)
 
     # -- planning and running -------------------------------------------------------------------------------
     def _run(self, sql: str) -> None:
@@ -147,7 +167,7 @@ class SqlLoader:
         finally:
             self._plan = None
 
-    def _execute(self, plan: list[Step]) -> None:
+    def _execute(self, plan: Sequence[Step]) -> None:
         for step in plan:
             if isinstance(step, str):
                 self.client.execute(step)
@@ -313,27 +333,53 @@ class SqlLoader:
         return [names[path[0]] for path in stream.config.primary_key if path and path[0] in names]
 
     # -- stage ----------------------------------------------------------------------------------------------
-    def stage(self, config: StreamConfig, records: list[Record]) -> Job:
+    def record_decoder(self, config: StreamConfig) -> Callable[[bytes], Any] | None:
+        """The decoder of a RECORD's data for the stream's current columns (see `sql.typed`): the write loop asks
+        again after every batch it stages, since a batch may add or widen columns."""
+        shape = self._typed(self.streams[config.key])
+        return shape.decode if shape is not None else None
+
+    def _typed(self, stream: _Stream) -> TypedShape | None:
+        columns = stream.shape.columns
+        fields, kinds = tuple(c.field for c in columns), tuple(c.type for c in columns)
+        return typed_shape(fields, kinds, raw_json=self.dialect.json_normalizes)
+
+    def _batch(self, stream: _Stream, records: list[Record]) -> Batch:
+        """The batch normalized: straight from typed records when they need nothing more, else by the full rules."""
+        shape = self._typed(stream)
+        if shape is not None and is_typed(shape, records):
+            columns = typed_columns(shape, records, stream.seq, exact_numbers=self.dialect.exact_numbers)
+            if columns is not None:
+                return Batch(columns=stream.shape.columns, rows=[], columnar=columns)
+        return stream.shape.normalize(as_records(records), stream.seq, self.sync_id)
+
+    def stage(self, config: StreamConfig, records: list[Record]) -> Job | None:
         stream = self.streams[config.key]
-        batch = stream.shape.normalize(records, stream.seq, self.sync_id)
+        batch = self._batch(stream, records)
+        first = stream.seq
         stream.seq += len(records)
         with self._planning() as plan:
             self._evolve(stream, batch.added, batch.widened)
+        steps: list[Step] = []
+        if plan:  # what was staged before the change loads before it
+            steps += [*self.pending.take([config.key]), *plan]
         columns = [c.name for c in batch.columns] + list(STAGE_EXTRA)
-        table = stream.stage_table
-        # The cheapest form the client reads: PostgreSQL's COPY text format, or unescaped tab-separated values
-        # when no value needs quoting, both half the cost of CSV to render; CSV otherwise.
+        copy, data = self._rendered(batch)
+        load = partial(_copy, copy, stream.stage_table, columns)
+        steps += self.pending.add(config.key, (copy, tuple(columns)), load, data, first, len(records))
+        return partial(self._execute, steps) if steps else None
+
+    def _rendered(self, batch: Batch) -> tuple[Callable[[str, list[str], bytes], None], bytes]:
+        """The cheapest form the client reads: PostgreSQL's COPY text format, or unescaped tab-separated values
+        when no value needs quoting, both half the cost of CSV to render; CSV otherwise."""
         copy_text: Callable[[str, list[str], bytes], None] | None = getattr(self.client, "copy_text", None)
         copy_tsv: Callable[[str, list[str], bytes], None] | None = getattr(self.client, "copy_tsv", None)
         if copy_text is not None:
-            plan.append(partial(copy_text, table, columns, batch.to_text()))
-            return partial(self._execute, plan)
+            return copy_text, batch.to_text()
         tsv = batch.to_tsv() if copy_tsv is not None else None
         if copy_tsv is not None and tsv is not None:
-            plan.append(partial(copy_tsv, table, columns, tsv))
-        else:
-            plan.append(partial(self.client.copy_csv, table, columns, batch.to_csv()))
-        return partial(self._execute, plan)
+            return copy_tsv, tsv
+        return self.client.copy_csv, batch.to_csv()
 
     @property
     def wants_lines(self) -> bool:
@@ -341,7 +387,7 @@ class SqlLoader:
         `stage_lines`."""
         return hasattr(self.client, "load_json_lines")
 
-    def stage_lines(self, config: StreamConfig, records: list[Record], lines: list[bytes]) -> Job:
+    def stage_lines(self, config: StreamConfig, records: list[Record], lines: list[bytes]) -> Job | None:
         """`stage`, letting the engine type the batch from its JSON lines when nothing in it needs the general
         path's rules (no new field, no coercion, widening or recorded change): Python then only checks types."""
         stream = self.streams[config.key]
@@ -352,19 +398,25 @@ class SqlLoader:
         if (
             not self._json_fields_ok(stream)
             or b"\\u0000" in data  # NUL characters are stripped and recorded by the general path
-            or not json_lines_conform(
-                [c.field for c in columns],
-                [c.type for c in columns],
-                records,
-                exact_numbers=self.dialect.exact_numbers,
-            )
+            or not self._json_lines_conform(stream, records)
         ):
             return self.stage(config, records)
         first = stream.seq
         stream.seq += len(records)
         spec = [(c.field, c.name, self.dialect.type_sql(c.type)) for c in columns]
         snapshot = [dataclasses.replace(c) for c in columns]
-        return partial(self._load_json_lines, stream, spec, snapshot, data, first)
+        load = partial(self._load_json_lines, stream, spec, snapshot)
+        steps = self.pending.add(config.key, ("json", tuple(spec)), load, data, first, len(records))
+        return partial(self._execute, steps) if steps else None
+
+    def _json_lines_conform(self, stream: _Stream, records: list[Record]) -> bool:
+        shape = self._typed(stream)
+        exact = self.dialect.exact_numbers
+        if shape is not None and is_typed(shape, records):
+            return typed_columns(shape, records, stream.seq, exact_numbers=exact, json_lines=True) is not None
+        columns = stream.shape.columns
+        fields, kinds = [c.field for c in columns], [c.type for c in columns]
+        return json_lines_conform(fields, kinds, as_records(records), exact_numbers=exact)
 
     def _json_fields_ok(self, stream: _Stream) -> bool:
         """Engines match JSON keys to columns case-insensitively (DuckDB's structs do): fields differing only in
@@ -424,7 +476,11 @@ class SqlLoader:
             self._record_states(states)
         for key, stream in self.streams.items():
             stream.merged = max(stream.merged, bounds[key])
-        return partial(self._transaction, plan)
+        return partial(self._load_then_commit, self.pending.take(), plan)
+
+    def _load_then_commit(self, loads: Sequence[Step], plan: list[Step]) -> None:
+        self._execute(loads)  # staging loads commit by themselves: a failure after them leaves them staged only
+        self._transaction(plan)
 
     def _merge(self, stream: _Stream, bound: int) -> None:
         """Move staged rows below `bound` (those the committed states cover) into the target table."""
@@ -432,6 +488,10 @@ class SqlLoader:
         stage = stream.stage_table
         target = self._q(stream, stream.target_name())
         data = [d.quote(c.name) for c in stream.shape.columns]
+        values = [
+            d.json_value(f"s.{q}") if c.type is LogicalType.JSON else f"s.{q}"
+            for c, q in zip(stream.shape.columns, data, strict=True)
+        ]
         if stream.config.sync_mode == "append_dedup":
             self._dedup(stream, stage, target, bound)
         default_meta = d.json_literal(orjson.dumps({"changes": [], "sync_id": self.sync_id}).decode())
@@ -442,7 +502,7 @@ class SqlLoader:
                 d.ms_to_timestamp("s._dy_emitted_at"),
                 meta,
                 str(int(stream.config.generation_id)),
-                *(f"s.{c}" for c in data),
+                *values,
             ]
         )
         where = f" WHERE s._dy_seq < {int(bound)}"
@@ -517,6 +577,7 @@ class SqlLoader:
         return f"{digest}#{self._checked[digest]}" in self.committed_states
 
     def discard_staged(self, streams: Collection[StreamKey] | None = None) -> Job:
+        self.pending.drop(streams)
         with self._planning() as plan:
             for key, stream in self.streams.items():
                 if stream.staged and (streams is None or key in streams):
@@ -547,7 +608,7 @@ class SqlLoader:
             self._prune_ledger()
         for stream in self.streams.values():
             stream.truncates = False
-        return partial(self._transaction, plan)
+        return partial(self._load_then_commit, self.pending.take(), plan)
 
     def _prune_ledger(self) -> None:
         """Forget states of earlier syncs once they are a week old: only a retried attempt of a sync reads its

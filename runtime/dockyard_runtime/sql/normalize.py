@@ -20,7 +20,14 @@ from typing import Any
 import orjson
 
 from dockyard_runtime.destination.loader import Record
-from dockyard_runtime.sql.columnar import TEXT_ESCAPES, columns_to_csv, columns_to_text, columns_to_tsv, fast_columns
+from dockyard_runtime.sql.columnar import (
+    TEXT_ESCAPES,
+    columns_to_csv,
+    columns_to_text,
+    columns_to_tsv,
+    fast_columns,
+    loses_precision,
+)
 from dockyard_runtime.sql.types import (
     BIG_INTEGER_MAX,
     INT64_MAX,
@@ -263,18 +270,6 @@ def coerce(column: Column, value: Any) -> Any:
     if column.declared:
         return _FAIL
     raise _Widen(widen(kind, kind_of(value)))
-
-
-_DOUBLE_EXACT = 2**53
-
-
-def loses_precision(value: Any) -> bool:
-    """True when a double cannot hold `value` exactly (an integer beyond 2**53, a decimal of over 15 digits)."""
-    if type(value) is int:
-        return not -_DOUBLE_EXACT <= value <= _DOUBLE_EXACT
-    if isinstance(value, Decimal):
-        return len(value.as_tuple().digits) > 15
-    return False
 
 
 _PRECISION_LOST = ("TRUNCATED", "DESTINATION_FIELD_SIZE_LIMITATION")
