@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from destination_postgres.dialect import PostgresDialect
 from dockyard_runtime.sql.types import LogicalType as T
@@ -76,4 +78,7 @@ def test_row_ids_are_version_4_uuids_unique_per_merge() -> None:
     assert first != second, "each merge draws a new random prefix"
     prefix = first.split("'")[1]
     assert len(prefix) == 24 and prefix[14] == "4" and prefix[19] in "89ab" and prefix.endswith("-")
-    assert "lpad(to_hex(s._dy_seq), 12, '0')" in first
+    assert first.endswith(f"|| to_hex(s._dy_seq + {2**44}) AS UUID)")
+    # what PostgreSQL computes: the prefix, then the shifted sequence number in hex, always twelve digits
+    ids = [uuid.UUID(prefix + format(seq + 2**44, "x")) for seq in (0, 1, 2**44, 2**47 - 1)]
+    assert len(set(ids)) == 4 and all(i.version == 4 for i in ids)

@@ -57,6 +57,7 @@ LEDGER_TABLE = "_airbyte_destination_state"
 LEDGER_RETENTION = timedelta(days=7)
 Step = str | Callable[[], None]  # a statement, or a call such as a bulk load
 CDC_DELETED_AT = "_ab_cdc_deleted_at"
+MAX_TRACKED_KEYS = 2_000_000  # past this many staged keys, the merge's window finds duplicates instead
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,9 @@ class _Stream:
     seq: int = 0  # the next staged row's _dy_seq
     merged: int = 0  # staged rows below this _dy_seq were committed (or discarded) and deleted from staging
     key_index: str | None = None  # the key index created on the target table, if any
+    # Dedup streams: the primary keys of the rows in staging, while they are known to be distinct (None once a key
+    # repeated or a batch's keys could not be compared in Python): then the merge skips its window over staging.
+    staged_keys: set[Any] | None = dataclasses.field(default_factory=set)
 
     @property
     def staged(self) -> int:
@@ -363,11 +367,35 @@ class SqlLoader:
         steps: list[Step] = []
         if plan:  # what was staged before the change loads before it
             steps += [*self.pending.take([config.key]), *plan]
+        self._track_keys(stream, batch)
         columns = [c.name for c in batch.columns] + list(STAGE_EXTRA)
         copy, data = self._rendered(batch)
         load = partial(_copy, copy, stream.stage_table, columns)
         steps += self.pending.add(config.key, (copy, tuple(columns)), load, data, first, len(records))
         return partial(self._execute, steps) if steps else None
+
+    def _track_keys(self, stream: _Stream, batch: Batch) -> None:
+        """Keep the staged primary keys of a dedup stream while they are all distinct. Only keys Python compares
+        as the engine does (integers, text, booleans) count; anything else gives up until staging empties."""
+        if stream.config.sync_mode != "append_dedup" or stream.staged_keys is None:
+            return
+        names = self._key_columns(stream)
+        index = {c.name: i for i, c in enumerate(batch.columns)}
+        comparable = (LogicalType.INTEGER, LogicalType.BIG_INTEGER, LogicalType.STRING, LogicalType.BOOLEAN)
+        if (
+            batch.columnar is None
+            or not names
+            or any(batch.columns[index[n]].type not in comparable for n in names)
+            or len(stream.staged_keys) > MAX_TRACKED_KEYS
+        ):
+            stream.staged_keys = None
+            return
+        columns = [batch.columnar[index[n]] for n in names]
+        keys = columns[0] if len(columns) == 1 else list(zip(*columns, strict=True))
+        before = len(stream.staged_keys)
+        stream.staged_keys.update(keys)
+        if len(stream.staged_keys) != before + len(keys):
+            stream.staged_keys = None
 
     def _rendered(self, batch: Batch) -> tuple[Callable[[str, list[str], bytes], None], bytes]:
         """The cheapest form the client reads: PostgreSQL's COPY text format, or unescaped tab-separated values
@@ -405,6 +433,7 @@ class SqlLoader:
         stream.seq += len(records)
         spec = [(c.field, c.name, self.dialect.type_sql(c.type)) for c in columns]
         snapshot = [dataclasses.replace(c) for c in columns]
+        stream.staged_keys = None  # not compared on this path: the merge's window decides
         load = partial(self._load_json_lines, stream, spec, snapshot)
         steps = self.pending.add(config.key, ("json", tuple(spec)), load, data, first, len(records))
         return partial(self._execute, steps) if steps else None
@@ -517,6 +546,7 @@ class SqlLoader:
         self._run(f"INSERT INTO {target} ({columns}) SELECT {select} FROM {stage} s{where}")
         if bound >= stream.seq:
             self._run(d.clear_table(stage))
+            stream.staged_keys = set()
         else:
             self._run(f"DELETE FROM {stage} WHERE _dy_seq < {int(bound)}")
 
@@ -533,11 +563,12 @@ class SqlLoader:
         cursor = names.get(stream.config.cursor_field[0]) if stream.config.cursor_field else None
         order = (f"{d.quote(cursor)} DESC NULLS LAST, " if cursor else "") + "_dy_seq DESC"
         partition = ", ".join(keys)
-        self._run(
-            f"DELETE FROM {stage} WHERE _dy_seq IN (SELECT _dy_seq FROM (SELECT _dy_seq, ROW_NUMBER() OVER "
-            f"(PARTITION BY {partition} ORDER BY {order}) AS rn FROM {stage} WHERE _dy_seq < {int(bound)}) ranked "
-            "WHERE rn > 1)"
-        )
+        if stream.staged_keys is None:  # else every staged key is distinct: the window would drop nothing
+            self._run(
+                f"DELETE FROM {stage} WHERE _dy_seq IN (SELECT _dy_seq FROM (SELECT _dy_seq, ROW_NUMBER() OVER "
+                f"(PARTITION BY {partition} ORDER BY {order}) AS rn FROM {stage} WHERE _dy_seq < {int(bound)}) "
+                "ranked WHERE rn > 1)"
+            )
         match = " AND ".join(f"t.{k} = s.{k}" for k in keys)
         if self.options.unique_conflict_method == "ignore":
             return  # rows already in the table win; the insert skips staged rows whose key exists
@@ -583,6 +614,7 @@ class SqlLoader:
                 if stream.staged and (streams is None or key in streams):
                     self._run(self.dialect.clear_table(stream.stage_table))
                     stream.merged = stream.seq
+                    stream.staged_keys = set()
         return partial(self._execute, plan)
 
     # -- finish ---------------------------------------------------------------------------------------------
