@@ -14,7 +14,8 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 MAX_EMITTED_AT = 2**53  # milliseconds: far past any real date, and exact in every engine's numeric types
-DECODE_ERRORS = (msgspec.ValidationError, msgspec.DecodeError)
+# msgspec's refusals, and invalid UTF-8 in a string (which its decoders raise as UnicodeDecodeError)
+DECODE_ERRORS = (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError)
 
 
 class RecordBody(msgspec.Struct, gc=False):

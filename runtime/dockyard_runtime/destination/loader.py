@@ -36,6 +36,21 @@ Record = tuple[dict[str, Any], int, list[dict[str, Any]] | None]
 Job = Callable[[], None]
 
 
+class StagingJob:
+    """A job that only adds rows to staging, where no commit planned before it looks (higher sequence numbers,
+    or tables it alone touches): a loader with `concurrent_staging` lets the write loop run such jobs on a lane
+    of their own, alongside earlier commits, on a connection of their own. Every other job still waits for
+    the staging jobs submitted before it."""
+
+    __slots__ = ("run",)
+
+    def __init__(self, run: Job) -> None:
+        self.run = run
+
+    def __call__(self) -> None:
+        self.run()
+
+
 class Loader(Protocol):
     def open(self, streams: Mapping[StreamKey, StreamConfig]) -> None:
         """Prepare destinations for the streams of this sync (schemas, tables, staging)."""

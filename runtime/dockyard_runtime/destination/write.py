@@ -119,7 +119,9 @@ class WriteLoop:
             if decode is not None:
                 try:
                     data = decode(record.data)
-                except errors:  # a new field, a value of another type: this record goes as a dict
+                    if not line.isascii():  # raw JSON text the decoder kept is not checked for valid UTF-8
+                        line.decode()
+                except errors:  # a new field, a value of another type, bad UTF-8: this record goes as a dict
                     data = None
             if data is None:
                 try:
