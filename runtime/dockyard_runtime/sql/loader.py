@@ -178,6 +178,16 @@ class SqlLoader:
             else:
                 step()
 
+    def _job(self, steps: Sequence[Step]) -> Job | None:
+        return partial(self._execute, steps) if steps else None
+
+    def _clear_staged(self, stream: _Stream, below: int) -> None:
+        """Delete staged rows below sequence number `below` (TRUNCATE when those are all of them)."""
+        if below >= stream.seq:
+            self._run(self.dialect.clear_table(stream.stage_table))
+        else:
+            self._run(f"DELETE FROM {stream.stage_table} WHERE _dy_seq < {int(below)}")
+
     def _transaction(self, plan: list[Step]) -> None:
         self.client.begin()
         try:
@@ -372,7 +382,7 @@ class SqlLoader:
         copy, data = self._rendered(batch)
         load = partial(_copy, copy, stream.stage_table, columns)
         steps += self.pending.add(config.key, (copy, tuple(columns)), load, data, first, len(records))
-        return partial(self._execute, steps) if steps else None
+        return self._job(steps)
 
     def _track_keys(self, stream: _Stream, batch: Batch) -> None:
         """Keep the staged primary keys of a dedup stream while they are all distinct. Only keys Python compares
@@ -436,7 +446,7 @@ class SqlLoader:
         stream.staged_keys = None  # not compared on this path: the merge's window decides
         load = partial(self._load_json_lines, stream, spec, snapshot)
         steps = self.pending.add(config.key, ("json", tuple(spec)), load, data, first, len(records))
-        return partial(self._execute, steps) if steps else None
+        return self._job(steps)
 
     def _json_lines_conform(self, stream: _Stream, records: list[Record]) -> bool:
         shape = self._typed(stream)
@@ -544,11 +554,9 @@ class SqlLoader:
                 where += f" AND s.{d.quote(deleted)} IS NULL"
         columns = ", ".join([d.quote(c) for c in AIRBYTE_COLUMNS[:2]] + [d.quote(META), d.quote(GENERATION), *data])
         self._run(f"INSERT INTO {target} ({columns}) SELECT {select} FROM {stage} s{where}")
+        self._clear_staged(stream, bound)
         if bound >= stream.seq:
-            self._run(d.clear_table(stage))
             stream.staged_keys = set()
-        else:
-            self._run(f"DELETE FROM {stage} WHERE _dy_seq < {int(bound)}")
 
     def _cdc_deleted_column(self, stream: _Stream) -> str | None:
         if not self.options.hard_delete_cdc:
@@ -612,7 +620,7 @@ class SqlLoader:
         with self._planning() as plan:
             for key, stream in self.streams.items():
                 if stream.staged and (streams is None or key in streams):
-                    self._run(self.dialect.clear_table(stream.stage_table))
+                    self._clear_staged(stream, stream.seq)
                     stream.merged = stream.seq
                     stream.staged_keys = set()
         return partial(self._execute, plan)
