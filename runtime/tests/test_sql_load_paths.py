@@ -1,11 +1,10 @@
 """Every way a batch reaches DuckDB's staging table lands the same final table.
 
-`SqlLoader.stage_lines` lets DuckDB type a batch from its RECORD lines (`load_json_lines`) when
-`json_lines_conform` finds nothing in it that needs the general path's rules, and loads the batch as CSV when
-DuckDB refuses a value; `stage` writes unescaped tab-separated values (`copy_tsv`) when no value holds a tab,
-newline or carriage return, and CSV (`copy_csv`) otherwise. Each test forces a path by taking methods off
-`DuckdbClient` and compares what lands. Known disagreements are strict xfails that name the input and what each
-path lands.
+`SqlLoader.stage` renders a batch (typed records, or dicts normalized by the general path's rules) as unescaped
+tab-separated values (`copy_tsv`) when no value holds a tab, newline, carriage return or leading byte order mark
+and none is the text \\N, and as CSV (`copy_csv`) otherwise. Each test forces a path by taking methods off
+`DuckdbClient` (and typed decoding off `SqlLoader`) and compares what lands. Known disagreements are strict xfails
+that name the input and what each path lands.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -28,18 +26,17 @@ from destination_duckdb.dialect import DuckdbDialect
 from destination_duckdb.reader import read_table
 from dockyard_runtime.destination.catalog import parse_catalog
 from dockyard_runtime.destination.loader import Record
-from dockyard_runtime.sql.columnar import columns_to_tsv, json_lines_conform
-from dockyard_runtime.sql.dialect import BulkLoadRejected
-from dockyard_runtime.sql.loader import SqlLoader, SqlLoaderOptions
+from dockyard_runtime.sql.columnar import columns_to_tsv
+from dockyard_runtime.sql.loader import STAGE_EXTRA, SqlLoader, SqlLoaderOptions
 from dockyard_runtime.sql.types import INT64_MAX, INT64_MIN, LogicalType
 
 T = LogicalType
 EMITTED = 1_700_000_000_000
-LOADS = ("load_json_lines", "copy_tsv", "copy_csv")
-# "json_refused": DuckDB refuses every JSON batch, so each one lands through the loader's CSV fallback.
+LOADS = ("copy_tsv", "copy_csv")
+# "tsv": TSV where no value breaks it, else CSV. "csv": CSV only.
 # "untyped": no typed decoding (every record a dict, as a loader without `record_decoder` gets them) and CSV only:
 # the general path's rules and nothing else, the reference the others must match.
-PATHS = ("json", "tsv", "csv", "json_refused", "untyped")
+PATHS = ("tsv", "csv", "untyped")
 
 
 # -- forcing a path ----------------------------------------------------------------------------------------------
@@ -57,21 +54,13 @@ def forced(path: str) -> Iterator[Counter[str]]:
 
         return load
 
-    def refusing(self: DuckdbClient, *args: Any) -> None:
-        calls["load_json_lines"] += 1
-        raise BulkLoadRejected("refused by the test")
-
     with pytest.MonkeyPatch.context() as patch:
         for name in LOADS:
             patch.setattr(DuckdbClient, name, counting(name, getattr(DuckdbClient, name)))
-        if path in ("tsv", "csv", "untyped"):
-            patch.delattr(DuckdbClient, "load_json_lines")
         if path in ("csv", "untyped"):
             patch.delattr(DuckdbClient, "copy_tsv")
         if path == "untyped":
             patch.setattr(SqlLoader, "record_decoder", lambda self, config: None)
-        if path == "json_refused":
-            patch.setattr(DuckdbClient, "load_json_lines", refusing)
         yield calls
 
 
@@ -109,9 +98,9 @@ def state(value: Any, stream: str = "people") -> dict[str, Any]:
     }
 
 
-# Sync one, batch by batch (each ends at a state, and a state commits). The comment says which batches the JSON
-# path takes and which the TSV path leaves to CSV.
-CLEAN = [  # JSON / TSV
+# Sync one, batch by batch (each ends at a state, and a state commits). The comment says which batches the TSV
+# path loads as TSV and which it leaves to CSV.
+CLEAN = [  # TSV
     rec(
         {
             "id": 1,
@@ -171,15 +160,15 @@ CLEAN = [  # JSON / TSV
         }
     ),
 ]
-LIMITS = [  # JSON / TSV (19 digits: these lines take the exact parser, and hold no float that it makes a Decimal)
+LIMITS = [  # TSV (19 digits: these lines take the exact parser, and hold no float that it makes a Decimal)
     rec({"id": 6, "big": INT64_MAX, "text": "max"}),
     rec({"id": 7, "big": INT64_MIN, "text": "min"}),
 ]
-BREAKERS = [  # JSON / CSV
+BREAKERS = [  # CSV
     rec({"id": 8, "text": "tab\there"}),
     rec({"id": 9, "text": "line\nbreak\r\nend\rcr"}),
 ]
-BACKSLASH_N = [rec({"id": 10, "text": "\\N"})]  # JSON / CSV: TSV reads the bare text \N as NULL
+BACKSLASH_N = [rec({"id": 10, "text": "\\N"})]  # CSV: TSV reads the bare text \N as NULL
 GENERAL = [  # general path (CSV) on every path
     rec({"id": 11, "score": "7"}),
     rec({"id": 12, "score": "seven"}),
@@ -190,7 +179,7 @@ EVOLVING = [  # general path: widens the declared integer `score` to a number, a
     rec({"id": 15, "score": 2.5}),
     rec({"id": 16, "extra": "new field", "Nested": {"k": [1, 2]}}),
 ]
-EVOLVED = [  # JSON / TSV, with the new columns
+EVOLVED = [  # TSV, with the new columns
     rec({"id": 17, "score": 3.25, "extra": "again", "Nested": {"k": None}}),
     rec({"id": 18, "score": 4, "extra": None}),
     rec({"id": 1, "updated": 1, "text": "same cursor, received later"}),
@@ -198,26 +187,22 @@ EVOLVED = [  # JSON / TSV, with the new columns
 SYNC_ONE = [CLEAN, LIMITS, BREAKERS, BACKSLASH_N, GENERAL, EVOLVING, EVOLVED]
 
 SYNC_TWO = [
-    [  # JSON / TSV
+    [  # TSV
         rec({"id": 1, "updated": 3, "text": "newer", "score": 10}),
         rec({"id": 2, "updated": 0, "text": "older"}),
         rec({"id": 3, "updated": 5, "text": "first of a tie"}),
         rec({"id": 3, "updated": 5, "text": "second of a tie"}),
     ],
-    [rec({"id": 19, "updated": 1, "text": "tab\tin sync two", "extra": "x"})],  # JSON / CSV
+    [rec({"id": 19, "updated": 1, "text": "tab\tin sync two", "extra": "x"})],  # CSV
 ]
 
 
-def expected_loads(path: str, mode: str) -> Counter[str]:
-    """Load calls over both syncs: 9 batches, 7 of them JSON-eligible and 4 TSV-eligible. An overwrite's second
-    sync loads a new table that lacks `extra`, so its last batch brings a new field and takes the general path."""
-    json_batches = 6 if mode == "overwrite" else 7
+def expected_loads(path: str) -> Counter[str]:
+    """Load calls over both syncs: 9 batches, each committed (so loaded) on its own, 4 of them TSV-eligible."""
     return {
-        "json": Counter(load_json_lines=json_batches, copy_csv=9 - json_batches),
         "tsv": Counter(copy_tsv=4, copy_csv=5),
         "csv": Counter(copy_csv=9),
         "untyped": Counter(copy_csv=9),
-        "json_refused": Counter(load_json_lines=json_batches, copy_csv=9),
     }[path]
 
 
@@ -306,7 +291,7 @@ def test_every_path_lands_the_same_table(tmp_path: Path, protocol_out: Any, mode
             first = snapshot(config)
             write(config, catalog(mode, sync_id=2), messages(SYNC_TWO))
             landed[path] = (first, snapshot(config))
-        assert calls == expected_loads(path, mode), f"{path}: the batches did not take the paths the test is about"
+        assert calls == expected_loads(path), f"{path}: the batches did not take the paths the test is about"
 
     reference = landed["untyped"]
     for path in PATHS:
@@ -354,17 +339,18 @@ PEOPLE = {"id": {"type": "integer"}, "name": {"type": ["null", "string"]}, "upda
 @pytest.mark.parametrize(
     ("path", "records", "expected"),
     [
-        pytest.param("json", [rec({"id": 1, "name": "a", "updated": 1})], {"load_json_lines": 1}, id="clean-json"),
-        pytest.param("json", [rec({"id": 1, "name": "a\tb"})], {"load_json_lines": 1}, id="tab-still-json"),
-        pytest.param("tsv", [rec({"id": 1, "name": "a", "updated": 1})], {"copy_tsv": 1}, id="clean-without-json"),
-        pytest.param("tsv", [rec({"id": 1, "name": "a\tb"})], {"copy_csv": 1}, id="tab-without-json"),
-        pytest.param("tsv", [rec({"id": 1, "name": "a\nb"})], {"copy_csv": 1}, id="newline-without-json"),
-        pytest.param("tsv", [rec({"id": 1, "name": "\\N"})], {"copy_csv": 1}, id="backslash-n-without-json"),
-        pytest.param("json", [rec({"id": 1}), rec({"id": 2, "surprise": "x"})], {"copy_csv": 1}, id="new-field"),
-        pytest.param("json", [rec({"id": 1}), rec({"id": 2}, meta=UPSTREAM)], {"copy_csv": 1}, id="upstream-changes"),
-        pytest.param("json", [rec({"id": 1, "updated": "7"})], {"copy_csv": 1}, id="numeric-string"),
-        pytest.param("json", [rec({"id": 1, "name": 5})], {"copy_csv": 1}, id="number-in-a-string-column"),
-        pytest.param("json", [rec({"id": 1, "name": "nul\x00"})], {"copy_csv": 1}, id="nul-character"),
+        pytest.param("tsv", [rec({"id": 1, "name": "a", "updated": 1})], {"copy_tsv": 1}, id="clean"),
+        pytest.param("tsv", [rec({"id": 1, "name": "a\tb"})], {"copy_csv": 1}, id="tab"),
+        pytest.param("tsv", [rec({"id": 1, "name": "a\nb"})], {"copy_csv": 1}, id="newline"),
+        pytest.param("tsv", [rec({"id": 1, "name": "a\rb"})], {"copy_csv": 1}, id="carriage-return"),
+        pytest.param("tsv", [rec({"id": 1, "name": "\\N"})], {"copy_csv": 1}, id="backslash-n"),
+        pytest.param("tsv", [rec({"id": 1, "name": "x\\Ny"})], {"copy_tsv": 1}, id="backslash-n-inside-a-value"),
+        pytest.param("tsv", [rec({"id": 1}), rec({"id": 2, "surprise": "x"})], {"copy_csv": 1}, id="new-field"),
+        pytest.param("tsv", [rec({"id": 1}), rec({"id": 2}, meta=UPSTREAM)], {"copy_csv": 1}, id="upstream-changes"),
+        pytest.param("tsv", [rec({"id": 1, "updated": "7"})], {"copy_csv": 1}, id="numeric-string"),
+        pytest.param("tsv", [rec({"id": 1, "name": 5})], {"copy_csv": 1}, id="number-in-a-string-column"),
+        pytest.param("tsv", [rec({"id": 1, "name": "nul\x00"})], {"copy_csv": 1}, id="nul-character"),
+        pytest.param("csv", [rec({"id": 1, "name": "a", "updated": 1})], {"copy_csv": 1}, id="clean-without-tsv"),
     ],
 )
 def test_each_batch_takes_the_cheapest_path_that_lands_it_right(
@@ -377,82 +363,60 @@ def test_each_batch_takes_the_cheapest_path_that_lands_it_right(
     assert sorted(r["id"] for r in read_table(config, "people")) == [r["record"]["data"]["id"] for r in records]
 
 
-# -- the fallback when DuckDB refuses a JSON batch -----------------------------------------------------------------
+# -- gathered chunks and later schema changes ------------------------------------------------------------------------
 
 
-def test_a_json_batch_duckdb_refuses_lands_through_the_fallback_like_csv(tmp_path: Path, protocol_out: Any) -> None:
-    """A key repeated in `data` passes the Python checks (orjson keeps the last value) but DuckDB's JSON reader
-    refuses it: the fallback lands the batch, and lands what the CSV path lands."""
-    lines = [
-        orjson.dumps(rec({"id": 1, "name": "a", "updated": 1})),
-        b'{"type":"RECORD","record":{"stream":"people","emitted_at":1,"data":{"id":2,"name":"x","name":"y"}}}',
-    ]
-    refusals: list[str] = []
-    config = settings(tmp_path, "refused")
-    with forced("json") as calls, pytest.MonkeyPatch.context() as patch:
-        counted = DuckdbClient.load_json_lines
-
-        def load(self: DuckdbClient, *args: Any) -> None:
-            try:
-                counted(self, *args)
-            except BulkLoadRejected as exc:
-                refusals.append(str(exc))
-                raise
-
-        patch.setattr(DuckdbClient, "load_json_lines", load)
-        write(config, catalog(properties=PEOPLE), lines)
-    assert len(refusals) == 1, "DuckDB accepted the batch: this test no longer reaches the fallback"
-    assert calls == Counter(load_json_lines=1, copy_csv=1)
-    landed = snapshot(config)
-    assert landed == land(tmp_path, "csv", catalog(properties=PEOPLE), lines)
-    assert [(r["id"], r["name"]) for r in landed[1]] == [(1, "a"), (2, "y")]
-
-
-def test_the_fallback_loads_with_the_column_types_its_batch_was_planned_with(tmp_path: Path) -> None:
-    """Jobs run after later batches were planned: a refused batch must not pick up a column that a later batch
-    adds (its staging table does not have it until that batch's job runs)."""
+def test_a_gathered_chunk_loads_with_the_columns_it_was_rendered_with(tmp_path: Path) -> None:
+    """Chunks wait to be loaded together, and jobs run after later chunks were planned: a chunk still waiting when a
+    later one adds a column must load before that column exists, with the columns it was rendered with."""
     loader = SqlLoader(DuckdbClient(str(tmp_path / "plan.duckdb")), DuckdbDialect(), SqlLoaderOptions("main"))
     streams = parse_catalog({"streams": catalog(properties=PEOPLE)})
     (config,) = streams.values()
-    refused: Counter[str] = Counter()
+    loads: list[tuple[list[str], list[str]]] = []  # (the load's columns, the staging table's) for each load
 
-    def refuse(*args: Any) -> None:
-        refused["load_json_lines"] += 1
-        raise BulkLoadRejected("refused by the test")
+    def recording(original: Callable[[str, list[str], bytes], None]) -> Callable[[str, list[str], bytes], None]:
+        def load(table: str, columns: list[str], data: bytes) -> None:
+            staging = loader.client.table_columns("main", "main._dy_stage_people") or {}
+            loads.append(([c for c in columns if c not in STAGE_EXTRA], [c for c in staging if c not in STAGE_EXTRA]))
+            original(table, columns, data)
 
-    loader.client.load_json_lines = refuse  # type: ignore[attr-defined]
+        return load
+
+    for name in LOADS:
+        setattr(loader.client, name, recording(getattr(loader.client, name)))
     try:
         loader.open(streams)
         first: list[Record] = [({"id": 1, "name": "a"}, EMITTED, None)]
         second: list[Record] = [({"id": 2, "name": "b", "extra": 1.5}, EMITTED, None)]
-        jobs = [
-            loader.stage_lines(config, first, [orjson.dumps(rec(first[0][0]))]),
-            loader.stage_lines(config, second, [orjson.dumps(rec(second[0][0]))]),  # plans the new column
-            loader.commit([]),
-            loader.finish(),
-        ]
-        for job in jobs:
-            if job is not None:  # a stage call may only gather its batch for a later load
+        staged = [loader.stage(config, first), loader.stage(config, second)]  # the second plans the new column
+        assert staged[0] is None, "the first chunk was loaded at once: this test no longer covers a gathered one"
+        for job in [*staged, loader.commit([]), loader.finish()]:
+            if job is not None:
                 job()
-        assert refused == Counter(load_json_lines=1), "only the first batch was eligible for the JSON path"
         rows = loader.client.query('SELECT id, name, extra FROM "main"."people" ORDER BY id')
     finally:
         loader.close()
+    assert loads == [
+        (["id", "name", "updated"], ["id", "name", "updated"]),
+        (["id", "name", "updated", "extra"], ["id", "name", "updated", "extra"]),
+    ]
     assert rows == [(1, "a", None), (2, "b", 1.5)]
 
 
-# -- _dy_seq follows the input on the JSON path ----------------------------------------------------------------------
+# -- _dy_seq follows the input ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("path", ["tsv", "csv"])
 @pytest.mark.parametrize("batch_size", [50_000, 1_000])
-def test_json_path_keeps_input_order_so_the_later_of_equal_cursors_wins(
-    tmp_path: Path, protocol_out: Any, batch_size: int
+def test_loads_keep_input_order_so_the_later_of_equal_cursors_wins(
+    tmp_path: Path, protocol_out: Any, batch_size: int, path: str
 ) -> None:
+    """Rows get `_dy_seq` in input order across chunks and gathered loads: the dedup's tie-break depends on it."""
     config = settings(tmp_path, "order", batch_size_records=batch_size)
     lines = [rec({"id": n % 3, "name": f"r{n}", "updated": 7}) for n in range(3_000)]
-    with forced("json") as calls:
+    with forced(path) as calls:
         write(config, catalog("append_dedup", properties=PEOPLE), lines)
-    assert calls == Counter(load_json_lines=3_000 // min(batch_size, 3_000))
+    assert calls == Counter({f"copy_{path}": 3_000 // min(batch_size, 3_000)})
     rows = sorted((r["id"], r["name"]) for r in read_table(config, "people"))
     assert rows == [(0, "r2997"), (1, "r2998"), (2, "r2999")]
 
@@ -475,19 +439,22 @@ def test_staging_tables_are_temporary_and_leave_nothing_in_the_file(
 ) -> None:
     config = settings(tmp_path, "staging")
     seen: list[tuple[Any, ...]] = []
-    original = DuckdbClient.load_json_lines
 
-    def load(self: DuckdbClient, *args: Any) -> None:
-        seen.extend(
-            self.query(
-                "SELECT table_catalog, table_type, table_name FROM information_schema.tables "
-                "WHERE contains(table_name, '_dy_stage')"
+    def looking(original: Callable[..., None]) -> Callable[..., None]:
+        def load(self: DuckdbClient, *args: Any) -> None:
+            seen.extend(
+                self.query(
+                    "SELECT table_catalog, table_type, table_name FROM information_schema.tables "
+                    "WHERE contains(table_name, '_dy_stage')"
+                )
             )
-        )
-        original(self, *args)
+            original(self, *args)
+
+        return load
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(DuckdbClient, "load_json_lines", load)
+        for name in LOADS:
+            patch.setattr(DuckdbClient, name, looking(getattr(DuckdbClient, name)))
         write(config, catalog(mode, properties=PEOPLE), [rec({"id": 1, "name": "a"}), state(1)])
     assert seen == [("temp", "LOCAL TEMPORARY", "main._dy_stage_people")]
     assert _dy_tables(config) == []
@@ -507,83 +474,6 @@ def test_a_failed_sync_leaves_no_staging_table_in_the_file(tmp_path: Path, proto
         DestinationDuckdb().write(config, {"streams": catalog(properties=PEOPLE)}, crashing(), io.BytesIO())
     assert _dy_tables(config) == []
     assert query(config, 'SELECT count(*) FROM "main"."people"') == [(0,)], "nothing was committed"
-
-
-# -- json_lines_conform ------------------------------------------------------------------------------------------------
-
-
-def conform(kinds: dict[str, LogicalType], datas: list[dict[str, Any]], *, exact: bool = False, **kw: Any) -> bool:
-    records: list[Record] = [(d, EMITTED, kw.get("changes")) for d in datas]
-    return json_lines_conform(list(kinds), list(kinds.values()), records, exact_numbers=exact)
-
-
-ALL_KINDS = {
-    "i": T.INTEGER,
-    "n": T.NUMBER,
-    "s": T.STRING,
-    "b": T.BOOLEAN,
-    "j": T.JSON,
-    "ts": T.TIMESTAMP_TZ,
-    "lt": T.TIMESTAMP,
-    "d": T.DATE,
-    "t": T.TIME,
-}
-
-
-def test_conform_accepts_a_clean_batch_with_nulls_and_missing_fields() -> None:
-    clean = {
-        "i": INT64_MAX,
-        "n": 1.5,
-        "s": "tab\t, newline\n",
-        "b": False,
-        "j": {"any": [Decimal("1.5"), 2**70, None]},  # JSON columns take any value: DuckDB keeps its text
-        "ts": "2024-01-01T12:00:00.123456789+02:00",
-        "lt": "2024-01-01 12:00:00",
-        "d": "2024-02-29",
-        "t": "23:59:59Z",
-    }
-    assert conform(ALL_KINDS, [clean, dict.fromkeys(ALL_KINDS), {}, {"i": INT64_MIN, "n": -(2**53)}])
-    assert conform({"n": T.NUMBER}, [{"n": 2**53 + 1}], exact=True), "an exact number column holds it"
-    assert conform({}, [{}])
-
-
-@pytest.mark.parametrize(
-    ("kinds", "data", "exact"),
-    [
-        pytest.param({"i": T.INTEGER}, {"i": INT64_MAX + 1}, False, id="int-beyond-int64"),
-        pytest.param({"i": T.INTEGER}, {"i": INT64_MIN - 1}, False, id="int-below-int64"),
-        pytest.param({"i": T.INTEGER}, {"i": 1.0}, False, id="float-in-integer"),
-        pytest.param({"i": T.INTEGER}, {"i": True}, False, id="bool-in-integer"),
-        pytest.param({"i": T.INTEGER}, {"i": "7"}, False, id="numeric-string-in-integer"),
-        pytest.param({"n": T.NUMBER}, {"n": Decimal("1.5")}, False, id="decimal-in-number"),
-        pytest.param({"n": T.NUMBER}, {"n": Decimal("1.5")}, True, id="decimal-in-exact-number"),
-        pytest.param({"n": T.NUMBER}, {"n": 2**53 + 1}, False, id="int-beyond-2**53-in-double"),
-        pytest.param({"n": T.NUMBER}, {"n": -(2**53) - 1}, False, id="int-below-minus-2**53-in-double"),
-        pytest.param({"n": T.NUMBER}, {"n": INT64_MAX + 1}, True, id="int-beyond-int64-in-exact-number"),
-        pytest.param({"n": T.NUMBER}, {"n": True}, False, id="bool-in-number"),
-        pytest.param({"s": T.STRING}, {"s": 5}, False, id="number-in-string"),
-        pytest.param({"s": T.STRING}, {"s": "nul\x00"}, False, id="nul-in-string"),
-        pytest.param({"b": T.BOOLEAN}, {"b": 1}, False, id="int-in-boolean"),
-        pytest.param({"ts": T.TIMESTAMP_TZ}, {"ts": "2024-02-30T00:00:00Z"}, False, id="timestamp-no-such-day"),
-        pytest.param({"ts": T.TIMESTAMP_TZ}, {"ts": "2024-01-01T12:00"}, False, id="timestamp-without-seconds"),
-        pytest.param({"ts": T.TIMESTAMP_TZ}, {"ts": "2024-01-01T12:00:00+0200"}, False, id="offset-without-colon"),
-        pytest.param({"ts": T.TIMESTAMP_TZ}, {"ts": "yesterday"}, False, id="timestamp-not-a-date"),
-        pytest.param({"lt": T.TIMESTAMP}, {"lt": 1700000000}, False, id="timestamp-as-number"),
-        pytest.param({"d": T.DATE}, {"d": "2024-01-01T00:00:00"}, False, id="timestamp-in-date"),
-        pytest.param({"t": T.TIME}, {"t": "24:00:00"}, False, id="time-out-of-range"),
-        pytest.param({"i": T.INTEGER}, {"i": 1, "unknown": 1}, False, id="unknown-key"),
-        pytest.param({"i": T.INTEGER}, {"I": 1}, False, id="key-differing-in-case"),
-    ],
-)
-def test_conform_refuses_what_needs_the_general_path(
-    kinds: dict[str, LogicalType], data: dict[str, Any], exact: bool
-) -> None:
-    assert not conform(kinds, [{}, data], exact=exact)
-
-
-def test_conform_refuses_upstream_changes() -> None:
-    assert conform({"i": T.INTEGER}, [{"i": 1}])
-    assert not conform({"i": T.INTEGER}, [{"i": 1}], changes=UPSTREAM["changes"])
 
 
 # -- columns_to_tsv ----------------------------------------------------------------------------------------------------
@@ -633,9 +523,10 @@ def _line(data: bytes, record_extra: bytes = b',"emitted_at":1700000000000') -> 
 )
 def test_odd_emitted_at_lands_alike_on_every_path(tmp_path: Path, protocol_out: Any, emitted_at: bytes) -> None:
     lines = [_line(b'{"id":1,"name":"a"}', emitted_at)]
-    json_rows = land(tmp_path, "json", catalog(properties=PEOPLE), lines)[1]
-    csv_rows = land(tmp_path, "csv", catalog(properties=PEOPLE), lines)[1]
-    assert [r["_airbyte_extracted_at"] for r in json_rows] == [r["_airbyte_extracted_at"] for r in csv_rows]
+    landed = {path: land(tmp_path, path, catalog(properties=PEOPLE), lines)[1] for path in PATHS}
+    extracted = {path: [r["_airbyte_extracted_at"] for r in rows] for path, rows in landed.items()}
+    assert extracted["tsv"] == extracted["csv"] == extracted["untyped"]
+    assert len(extracted["untyped"]) == 1
 
 
 def test_a_leading_byte_order_mark_survives_the_tsv_path(tmp_path: Path, protocol_out: Any) -> None:
@@ -650,17 +541,34 @@ def test_a_leading_byte_order_mark_survives_the_tsv_path(tmp_path: Path, protoco
 
 
 def test_a_row_over_two_megabytes_lands_on_every_path(tmp_path: Path, protocol_out: Any) -> None:
+    """DuckDB's CSV reader refuses a line over 2 MB unless told its length: both loads retry with it."""
     lines = [rec({"id": 1, "name": "y" * 2_100_000})]
-    landed = {path: land(tmp_path, path, catalog(properties=PEOPLE), lines) for path in ("json", "tsv", "csv")}
-    assert landed["json"] == landed["tsv"] == landed["csv"]
+    landed: dict[str, Snapshot] = {}
+    for path in PATHS:
+        config = settings(tmp_path, path)
+        with forced(path) as calls:
+            write(config, catalog(properties=PEOPLE), lines)
+        assert calls == Counter({"copy_tsv" if path == "tsv" else "copy_csv": 1}), path
+        landed[path] = snapshot(config)
+    assert landed["tsv"] == landed["csv"] == landed["untyped"]
+    assert len(landed["untyped"][1][0]["name"]) == 2_100_000
 
 
-def test_the_fallback_reads_lines_holding_a_carriage_return_as_whitespace(tmp_path: Path, protocol_out: Any) -> None:
-    lines = [b'{"type":"RECORD",\r"record":{"stream":"people","emitted_at":1,"data":{"id":1,"name":"a"}}}']
-    assert land(tmp_path, "json", catalog(properties=PEOPLE), lines)[1][0]["name"] == "a"  # DuckDB reads it
-    assert land(tmp_path, "json_refused", catalog(properties=PEOPLE), lines) == land(
-        tmp_path, "csv", catalog(properties=PEOPLE), lines
-    )
+@pytest.mark.parametrize(
+    "line",
+    [
+        b'{"type":"RECORD",\r"record":{"stream":"people","emitted_at":1,"data":{"id":1,"name":"a"}}}',
+        b'{"type":"RECORD","record":{"stream":"people","emitted_at":1,"data":{"id":1,\r"name":"a"}}}\r',
+    ],
+    ids=["in-the-envelope", "in-the-data-and-at-the-end"],
+)
+def test_a_carriage_return_between_json_tokens_is_whitespace_on_every_path(
+    tmp_path: Path, protocol_out: Any, line: bytes
+) -> None:
+    """A bare CR inside a line is JSON whitespace, not a line break: every path reads the record."""
+    landed = {path: land(tmp_path, path, catalog(properties=PEOPLE), [line]) for path in PATHS}
+    assert landed["tsv"] == landed["csv"] == landed["untyped"]
+    assert [(r["id"], r["name"]) for r in landed["untyped"][1]] == [(1, "a")]
 
 
 def _general_path_differs(reason: str) -> Any:
@@ -684,10 +592,9 @@ def _general_path_differs(reason: str) -> Any:
 )
 def test_a_json_column_holds_the_same_text_on_every_path(tmp_path: Path, protocol_out: Any, value: bytes) -> None:
     """DuckDB keeps JSON text as given, so the merge minifies every JSON value (`json_value`): the source's text
-    (typed path), read_json's and orjson's re-serialization (general path) all land spelled alike."""
+    (typed paths) and orjson's re-serialization (general path) land spelled alike."""
     properties = {"id": {"type": "integer"}, "doc": {"type": "object"}}
     lines = [_line(b'{"id":1,"doc":%s}' % value)]
-    landed = {path: land(tmp_path, path, catalog(properties=properties), lines)[1] for path in ("json", "csv")}
-    landed["untyped"] = land(tmp_path, "untyped", catalog(properties=properties), lines)[1]
-    assert landed["json"][0]["doc"] == landed["csv"][0]["doc"], "the typed paths differ"
+    landed = {path: land(tmp_path, path, catalog(properties=properties), lines)[1] for path in PATHS}
+    assert landed["tsv"][0]["doc"] == landed["csv"][0]["doc"], "the typed paths differ"
     assert landed["csv"][0]["doc"] == landed["untyped"][0]["doc"]

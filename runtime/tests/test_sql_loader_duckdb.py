@@ -222,28 +222,37 @@ def test_failed_overwrite_leaves_the_previous_table_intact(config: dict[str, Any
 def test_failing_loader_mid_sync_leaves_the_previous_table_intact(
     config: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The second sync's first load is committed into the shadow table before its second load fails: the final
+    table must still be the first sync's."""
     from destination_duckdb.client import DuckdbClient
 
     write(config, [stream("people", mode="overwrite")], people((1, "a")))
-    calls = {"n": 0}
+    calls: list[str] = []
 
-    def flaky(original: Any) -> Any:
+    def flaky(name: str) -> Any:
+        original = getattr(DuckdbClient, name)
+
         def load(self: DuckdbClient, *args: Any) -> None:
-            calls["n"] += 1
-            if calls["n"] == 2:
+            calls.append(name)
+            if len(calls) == 2:
                 raise duckdb.IOException("disk full")
             original(self, *args)
 
         return load
 
-    # batches reach the engine as CSV or as JSON lines, depending on their values: fail the second either way
-    monkeypatch.setattr(DuckdbClient, "copy_csv", flaky(DuckdbClient.copy_csv))
-    monkeypatch.setattr(DuckdbClient, "load_json_lines", flaky(DuckdbClient.load_json_lines))
-    settings = {**config, "batch_size_records": 1}
-    with pytest.raises(duckdb.IOException):
+    # batches reach the engine as TSV or as CSV, depending on their values: fail the second load either way
+    for name in ("copy_tsv", "copy_csv"):
+        monkeypatch.setattr(DuckdbClient, name, flaky(name))
+    # one record per load, and the state commits the first record into the shadow table before the second load
+    settings = {**config, "batch_size_records": 1, "commit_every_records": 1}
+    with pytest.raises(duckdb.IOException, match="disk full"):
         write(
             settings, [stream("people", mode="overwrite")], [*people((2, "b")), state("people", 1), *people((3, "c"))]
         )
+    assert len(calls) == 2, "the sync did not fail at its second load"
+    assert query(config, 'SELECT id, name FROM "main"."_dy_shadow_people"') == [(2, "b")], (
+        "the first load was not committed before the failure: the failure was not mid-sync"
+    )
     assert data(config, "people", "id", "name") == [(1, "a")]
 
 

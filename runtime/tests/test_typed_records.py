@@ -478,9 +478,6 @@ def test_long_literals_are_refused_for_a_double_column_and_kept_for_an_exact_one
     assert typed_columns(shape, records, 0, exact_numbers=False) is None
     exact = typed_columns(shape, records, 0, exact_numbers=True)
     assert exact is not None and exact[0] == [literal.decode()], "an exact column gets every digit"
-    assert typed_columns(shape, records, 0, exact_numbers=True, json_lines=True) is None, (
-        "an engine reading the lines itself parses numbers as doubles"
-    )
 
 
 def test_number_literals_keep_their_spelling() -> None:
@@ -518,15 +515,6 @@ def test_raw_json_keeps_the_source_text() -> None:
     columns = typed_columns(shape, records, 0, exact_numbers=True)
     assert columns is not None
     assert columns[0] == ['{ "a" : 1.50 }', "[1e2]", '"\\u00e9"', None]
-
-
-def test_json_lines_leave_json_values_raw() -> None:
-    shape = typed_shape(("j",), (T.JSON,), raw_json=False)
-    assert shape is not None
-    records: list[AnyRecord] = [(shape.decode(b'{"j":{"a":1}}'), EMITTED, None)]
-    columns = typed_columns(shape, records, 0, exact_numbers=True, json_lines=True)
-    assert columns is not None
-    assert [bytes(v) for v in columns[0]] == [b'{"a":1}'], "the engine reads JSON columns from the lines"
 
 
 def test_reserialized_json_is_the_general_paths_text() -> None:

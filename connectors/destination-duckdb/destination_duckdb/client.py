@@ -11,7 +11,6 @@ from typing import Any
 
 import duckdb
 from dockyard_runtime.errors import ConfigError
-from dockyard_runtime.sql.dialect import BulkLoadRejected
 
 
 def connect(path: str, memory_limit: str = "128MB") -> duckdb.DuckDBPyConnection:
@@ -67,7 +66,8 @@ class DuckdbClient:
 
     def copy_tsv(self, table: str, columns: Sequence[str], data: bytes) -> None:
         """Tab-separated rows with no quoting or escaping and \\N for NULL (the loader sends only batches whose
-        values hold no tab, newline or carriage return): DuckDB's CSV reader at its fastest."""
+        values hold no tab, newline or carriage return, none being the text \\N and no leading U+FEFF): DuckDB's CSV
+        reader at its fastest."""
         self._copy(
             table,
             columns,
@@ -90,33 +90,6 @@ class DuckdbClient:
             longest = max(map(len, data.split(b"\n")))
             self.connection.execute(f"{sql}, MAX_LINE_SIZE {longest + 1024})")
 
-    def load_json_lines(self, table: str, columns: Sequence[tuple[str, str, str]], data: bytes, first_seq: int) -> None:
-        """Stage RECORD lines with DuckDB's own JSON reader, typed by the staging columns' SQL types.
-
-        The reader parses and casts in parallel, in C++, which is several times cheaper than rendering CSV in
-        Python. `emitted_at` is read as a number and truncated, absent meaning 0, as the write loop does;
-        `row_number()` follows the file's order (insertion order is preserved), so `_dy_seq` does too.
-        A line the reader cannot take is refused like a bad value, and the batch goes the general way.
-        """
-        path = os.path.join(self._tmpdir.name, "batch.jsonl")
-        with open(path, "wb") as handle:
-            handle.write(data)
-        fields = ", ".join(f"{_quote(field)} {sql_type}" for field, _, sql_type in columns)
-        record_type = f"STRUCT(emitted_at DOUBLE, data STRUCT({fields}))" if fields else "STRUCT(emitted_at DOUBLE)"
-        targets = ", ".join(_quote(name) for _, name, _ in columns)
-        values = ", ".join(f"struct_extract(record.data, {_literal(field)})" for field, _, _ in columns)
-        sql = (
-            f"INSERT INTO {table} ({targets + ', ' if targets else ''}_dy_emitted_at, _dy_seq, _dy_meta) "
-            f"SELECT {values + ', ' if values else ''}COALESCE(CAST(trunc(record.emitted_at) AS BIGINT), 0), "
-            f"{int(first_seq) - 1} + row_number() OVER (), "
-            f"NULL FROM read_json({_literal(path)}, format = 'newline_delimited', "
-            f"columns = {{'record': {_literal(record_type)}}})"
-        )
-        try:
-            self.connection.execute(sql)
-        except (duckdb.ConversionException, duckdb.InvalidInputException) as exc:
-            raise BulkLoadRejected(str(exc).splitlines()[0]) from exc
-
     def table_columns(self, schema: str, table: str) -> dict[str, str] | None:
         rows = self.query(
             "SELECT column_name, data_type FROM information_schema.columns "
@@ -132,7 +105,3 @@ class DuckdbClient:
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"

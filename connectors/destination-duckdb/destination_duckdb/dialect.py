@@ -51,7 +51,7 @@ class DuckdbDialect(SqlDialect):
 
     def json_value(self, expr: str) -> str:
         # DuckDB keeps JSON text as it is given; one spelling whichever way a batch was staged (as the source wrote
-        # it, re-serialized by Python, or read by read_json)
+        # it on the typed path, re-serialized by orjson on the general path)
         return f"json({expr})"
 
     def ms_to_timestamp(self, expr: str) -> str:

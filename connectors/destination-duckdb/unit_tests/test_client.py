@@ -1,18 +1,13 @@
-"""The DuckDB client: CSV, TSV and JSON-lines bulk loading, table introspection, connection errors."""
+"""The DuckDB client: CSV and TSV bulk loading, table introspection, connection errors."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import orjson
 import pytest
 from destination_duckdb.client import DuckdbClient, connect
 from destination_duckdb.destination import DestinationDuckdb, loader_options
 from dockyard_runtime.errors import ConfigError
-from dockyard_runtime.sql.dialect import BulkLoadRejected
-
-STAGING = '("order_id" BIGINT, "name" VARCHAR, "_dy_emitted_at" BIGINT, "_dy_seq" BIGINT, "_dy_meta" VARCHAR)'
-SPEC = [("Order ID", "order_id", "BIGINT"), ("name", "name", "VARCHAR")]
 
 
 @pytest.fixture
@@ -47,31 +42,6 @@ def test_copy_tsv_reads_values_as_they_are_and_backslash_n_as_null(client: Duckd
         ("", 3, None),
         ("back\\slash", 4, True),
     ]
-    client.close()
-
-
-def test_load_json_lines_numbers_rows_from_first_seq_in_line_order(client: DuckdbClient) -> None:
-    client.execute("SET threads = 4")  # a parallel read must still number rows in line order
-    client.execute(f'CREATE TABLE "s" {STAGING}')
-    data = b"".join(
-        orjson.dumps({"type": "RECORD", "record": {"emitted_at": n, "data": {"Order ID": n, "name": "x" * (n % 40)}}})
-        + b"\n"
-        for n in range(60_000)
-    )
-    client.load_json_lines('"s"', SPEC, data, 100)
-    assert client.query(
-        "SELECT count(*), count(*) FILTER (WHERE _dy_seq = order_id + 100 AND _dy_emitted_at = order_id), "
-        'bool_and(_dy_meta IS NULL), max(length(name)) FROM "s"'
-    ) == [(60_000, 60_000, True, 39)]
-    client.close()
-
-
-def test_load_json_lines_refuses_a_value_duckdb_cannot_cast_and_loads_nothing(client: DuckdbClient) -> None:
-    client.execute(f'CREATE TABLE "s" {STAGING}')
-    data = b'{"record":{"emitted_at":1,"data":{"Order ID":1}}}\n{"record":{"emitted_at":1,"data":{"Order ID":"one"}}}\n'
-    with pytest.raises(BulkLoadRejected, match="one"):
-        client.load_json_lines('"s"', SPEC, data, 0)
-    assert client.query('SELECT count(*) FROM "s"') == [(0,)]
     client.close()
 
 

@@ -17,9 +17,6 @@ A loader may offer `record_decoder(stream)`: a function that decodes a RECORD's 
 record for the stream's current shape, raising a msgspec error for data that does not fit it. The write loop then
 buffers what it returns in place of a dict (records it refused stay dicts), and asks again after each batch of
 the stream it stages.
-
-A loader whose `wants_lines` is true gets `stage_lines(stream, records, lines)` instead of `stage`: the same
-records plus the input lines they came from, for engines that read JSON faster than Python can render it.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """The destination write loop: route records to buffers, stage by size, commit at state boundaries.
 
-Reading stays cheap per line (one orjson parse, a dict lookup, an append); everything per-batch (typing,
-schema evolution, SQL) happens in the loader, whose calls run in order on a background thread so the engine
-loads one batch while this thread reads the next. States are echoed by the job that commits them, only after
-`Loader.commit` returns.
+Reading stays cheap per line (two C-level decodes, a dict lookup, an append: see `envelope`); everything
+per-batch (checks, schema evolution, rendering, SQL) happens in the loader, which gets records in cache-sized
+chunks and whose database work runs in order on a background thread, so the engine loads one batch while this
+thread reads the next. States are echoed by the job that commits them, only after `Loader.commit` returns.
 """
 
 from __future__ import annotations
@@ -46,9 +46,6 @@ class WriteLoop:
         self.tracker = StateTracker(self._route)
         self.worker: OrderedWorker  # runs the loader's calls; started by `run` once the loader is open
         self.buffers: dict[StreamKey, list[Record]] = {key: [] for key in streams}
-        # The input lines of buffered records, kept only for a loader that loads them as they are (`stage_lines`).
-        self.keep_lines: bool = bool(getattr(loader, "wants_lines", False))
-        self.lines: dict[StreamKey, list[bytes]] = {key: [] for key in streams}
         # Where records of an incoming (namespace, name) go; None for streams not in the catalog.
         self.routes: dict[StreamKey, StreamKey | None] = {key: key for key in streams}
         # The hot path's routes, keyed by (namespace, stream) exactly as records spell them; catalog streams only.
@@ -101,7 +98,6 @@ class WriteLoop:
         loader offers a decoder for the stream and the values fit it, else a dict. Any other line takes `_handle`,
         which applies every rule."""
         fast_routes, buffers, since, decoders = self.fast_routes, self.buffers, self.tracker.since_state, self.decoders
-        keep_lines, line_buffers = self.keep_lines, self.lines
         batch_bytes, batch_records = self.settings.handed_bytes, self.settings.handed_records
         decode_line, errors = decode_record_line, DECODE_ERRORS
         for lineno, line in enumerate(lines, 1):
@@ -132,8 +128,6 @@ class WriteLoop:
                     self._handle(lineno, line)
                     continue
             buffers[target].append((data, record.emitted_at, None))
-            if keep_lines:
-                line_buffers[target].append(line)
             since[target] += 1
             self.buffered_bytes += len(line)
             self.buffered_records += 1
@@ -197,8 +191,6 @@ class WriteLoop:
         meta = record.get("meta")
         changes = meta.get("changes") if isinstance(meta, dict) else None
         self.buffers[target].append((data, emitted_at, changes or None))
-        if self.keep_lines:
-            self.lines[target].append(line)
         self.tracker.record(target)
         self.buffered_bytes += len(line)
         self.buffered_records += 1
@@ -259,11 +251,7 @@ class WriteLoop:
 
     def _stage(self, key: StreamKey) -> None:
         buffer, self.buffers[key] = self.buffers[key], []
-        if self.keep_lines:
-            lines, self.lines[key] = self.lines[key], []
-            self._submit(self.loader.stage_lines(self.streams[key], buffer, lines))  # type: ignore[attr-defined]
-        else:
-            self._submit(self.loader.stage(self.streams[key], buffer))
+        self._submit(self.loader.stage(self.streams[key], buffer))
         self.staged_per_stream[key] += len(buffer)
         self._refresh_decoder(key)
 
@@ -283,7 +271,6 @@ class WriteLoop:
             self.buffered_records -= len(self.buffers[k])
             self.uncommitted -= self.staged_per_stream[k]
             self.buffers[k] = []
-            self.lines[k] = []
             self.staged_per_stream[k] = 0
         if not self.buffered_records:
             self.buffered_bytes = 0

@@ -149,45 +149,6 @@ def fast_columns(
     return columns
 
 
-def json_numbers(exact: bool) -> Callable[[list[Any]], list[Any] | None]:
-    """Numbers an engine reads from JSON as they are: no Decimal (only the exact parser makes those), integers
-    within 64 bits, and within 2**53 when the column is a double (beyond that, the general path records the
-    precision lost)."""
-    limit = INT64_MAX if exact else 2**53
-
-    def check(values: list[Any]) -> list[Any] | None:
-        types = set(map(type, values))
-        if not types <= {int, float, _NoneType}:
-            return None
-        if int in types:
-            ints = [v for v in values if type(v) is int]
-            if min(ints) < -limit or max(ints) > limit:
-                return None
-        return values
-
-    return check
-
-
-def json_lines_conform(
-    fields: Sequence[str], kinds: Sequence[LogicalType], records: list[Record], *, exact_numbers: bool
-) -> bool:
-    """True when an engine may type `records` straight from their JSON lines (`load_json_lines`) and land what
-    the general path would: the same rules as `fast_columns`, minus the work the engine then does itself
-    (rendering JSON columns, which accept any value, and text)."""
-    known = set(fields)
-    datas = [r[0] for r in records]
-    if not all(map(known.issuperset, datas)) or any(r[2] for r in records):
-        return False
-    numbers = json_numbers(exact_numbers)
-    for field, kind in zip(fields, kinds, strict=True):
-        if kind is T.JSON:
-            continue
-        check = numbers if kind is T.NUMBER else VALUE_CHECKS.get(kind)
-        if check is None or check([d.get(field) for d in datas]) is None:
-            return False
-    return True
-
-
 _QUOTED = {T.STRING, T.JSON, T.DATE, T.TIME, T.TIME_TZ, T.TIMESTAMP, T.TIMESTAMP_TZ}
 
 
@@ -239,6 +200,13 @@ def _tsv_strings(values: list[Any]) -> list[str] | None:
     return _nulls_as_text(values, present)
 
 
+def _text_extra(values: list[Any]) -> list[str]:
+    """The trailing emitted_at, sequence and meta columns (ints, or None and text): often one value throughout."""
+    if values and values.count(values[0]) == len(values):
+        return ["\\N" if values[0] is None else str(values[0])] * len(values)
+    return _text_plain(values)
+
+
 def _text_plain(values: list[Any]) -> list[str]:
     if None not in values:
         return list(map(str, values))
@@ -264,7 +232,7 @@ def _tab_separated(
             texts.append(rendered)
         else:
             texts.append(_text_plain(values))
-    texts += [_text_plain(values) for values in extra]
+    texts += [_text_extra(values) for values in extra]
     return "\n".join(map("\t".join, zip(*texts, strict=True))) + "\n"
 
 

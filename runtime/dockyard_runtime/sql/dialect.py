@@ -4,10 +4,9 @@
 CSV. A new SQL destination subclasses both, usually overriding only types, quoting limits and `copy_csv`.
 
 Two optional client methods make loads cheaper, and the loader uses them when present: `copy_text(table,
-columns, data)` takes PostgreSQL's COPY text format, and `load_json_lines(table, columns, data, first_seq)` takes
-the input's RECORD lines as they are, for engines that type JSON themselves faster than Python renders it
-(`columns` pairs each field with its staging column and SQL type; rows get `_dy_seq` from `first_seq` on, in
-line order; values the engine refuses raise `BulkLoadRejected`).
+columns, data)` takes PostgreSQL's COPY text format, and `copy_tsv(table, columns, data)` tab-separated values with
+no quoting at all (\\N = NULL), which the loader sends only when no value holds a tab, newline or carriage return,
+is the text \\N itself, or starts the data with U+FEFF.
 """
 
 from __future__ import annotations
@@ -18,10 +17,6 @@ from typing import Any, Protocol
 from dockyard_runtime.sql.types import LogicalType
 
 T = LogicalType
-
-
-class BulkLoadRejected(Exception):
-    """An engine refused a batch's values in `load_json_lines`; the loader lands that batch on the general path."""
 
 
 class SqlClient(Protocol):

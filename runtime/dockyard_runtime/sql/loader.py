@@ -30,13 +30,11 @@ from typing import Any
 import orjson
 
 from dockyard_runtime.destination.catalog import StreamConfig, StreamKey
-from dockyard_runtime.destination.input import parse_line
 from dockyard_runtime.destination.loader import Job, Record
 from dockyard_runtime.destination.settings import WriteSettings
 from dockyard_runtime.errors import ConfigError
 from dockyard_runtime.logs import get_logger
-from dockyard_runtime.sql.columnar import json_lines_conform
-from dockyard_runtime.sql.dialect import BulkLoadRejected, SqlClient, SqlDialect
+from dockyard_runtime.sql.dialect import SqlClient, SqlDialect
 from dockyard_runtime.sql.names import ColumnNamer, normalize
 from dockyard_runtime.sql.normalize import Batch, Column, TableShape
 from dockyard_runtime.sql.pending import PendingLoads
@@ -113,17 +111,6 @@ def state_hash(state: Mapping[str, Any]) -> str:
     """Identity of a state for the ledger (its echoed statistics excluded)."""
     clean = {k: v for k, v in state.items() if k not in ("destinationStats", "sourceStats")}
     return hashlib.sha256(orjson.dumps(clean, option=orjson.OPT_SORT_KEYS)).hexdigest()
-
-
-def _records_of(data: bytes) -> list[Record]:
-    """The records of RECORD lines the write loop already accepted (so each parses and has a data object)."""
-    records: list[Record] = []
-    for line in data.split(b"\n")[:-1]:  # not splitlines(): a bare CR inside a line is JSON whitespace
-        record = parse_line(line)["record"]
-        meta = record.get("meta")
-        changes = meta.get("changes") if isinstance(meta, dict) else None
-        records.append((record["data"], int(record.get("emitted_at") or 0), changes or None))
-    return records
 
 
 def _copy(
@@ -418,67 +405,6 @@ class SqlLoader:
         if copy_tsv is not None and tsv is not None:
             return copy_tsv, tsv
         return self.client.copy_csv, batch.to_csv()
-
-    @property
-    def wants_lines(self) -> bool:
-        """True when the client can load RECORD lines as they are: the write loop then keeps them for
-        `stage_lines`."""
-        return hasattr(self.client, "load_json_lines")
-
-    def stage_lines(self, config: StreamConfig, records: list[Record], lines: list[bytes]) -> Job | None:
-        """`stage`, letting the engine type the batch from its JSON lines when nothing in it needs the general
-        path's rules (no new field, no coercion, widening or recorded change): Python then only checks types."""
-        stream = self.streams[config.key]
-        columns = stream.shape.columns
-        data = b"".join(lines)
-        if data.count(b"\n") != len(lines):  # the last input line may lack its newline
-            data = b"\n".join(line.rstrip(b"\r\n") for line in lines) + b"\n"
-        if (
-            not self._json_fields_ok(stream)
-            or b"\\u0000" in data  # NUL characters are stripped and recorded by the general path
-            or not self._json_lines_conform(stream, records)
-        ):
-            return self.stage(config, records)
-        first = stream.seq
-        stream.seq += len(records)
-        spec = [(c.field, c.name, self.dialect.type_sql(c.type)) for c in columns]
-        snapshot = [dataclasses.replace(c) for c in columns]
-        stream.staged_keys = None  # not compared on this path: the merge's window decides
-        load = partial(self._load_json_lines, stream, spec, snapshot)
-        steps = self.pending.add(config.key, ("json", tuple(spec)), load, data, first, len(records))
-        return self._job(steps)
-
-    def _json_lines_conform(self, stream: _Stream, records: list[Record]) -> bool:
-        shape = self._typed(stream)
-        exact = self.dialect.exact_numbers
-        if shape is not None and is_typed(shape, records):
-            return typed_columns(shape, records, stream.seq, exact_numbers=exact, json_lines=True) is not None
-        columns = stream.shape.columns
-        fields, kinds = [c.field for c in columns], [c.type for c in columns]
-        return json_lines_conform(fields, kinds, as_records(records), exact_numbers=exact)
-
-    def _json_fields_ok(self, stream: _Stream) -> bool:
-        """Engines match JSON keys to columns case-insensitively (DuckDB's structs do): fields differing only in
-        case, or holding NUL, stay on the general path."""
-        fields = [c.field for c in stream.shape.columns]
-        return len({f.lower() for f in fields}) == len(fields) and not any("\x00" in f for f in fields)
-
-    def _load_json_lines(
-        self, stream: _Stream, spec: list[tuple[str, str, str]], snapshot: list[Column], data: bytes, first: int
-    ) -> None:
-        table = stream.stage_table
-        try:
-            self.client.load_json_lines(table, spec, data, first)  # type: ignore[attr-defined]
-        except BulkLoadRejected as exc:
-            # The Python checks passed but the engine refused a value (a timestamp it reads differently, say):
-            # land the batch as the general path would, with the column types the batch was planned with.
-            logger.debug("The engine refused a JSON batch of %s (%s); loading it as CSV.", stream.config.label, exc)
-            shape = TableShape(snapshot, stream.shape.name_for, exact_numbers=self.dialect.exact_numbers)
-            batch = shape.normalize(_records_of(data), first, self.sync_id)
-            if batch.added or batch.widened:
-                raise RuntimeError("A batch that passed the JSON checks needed a schema change.") from exc
-            columns = [c.name for c in batch.columns] + list(STAGE_EXTRA)
-            self.client.copy_csv(table, columns, batch.to_csv())
 
     def _evolve(
         self, stream: _Stream, added: list[Column], widened: Mapping[str, tuple[LogicalType, LogicalType]]

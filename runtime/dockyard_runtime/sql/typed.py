@@ -153,12 +153,11 @@ def _below_double(text: str | None) -> bool:
 
 
 def typed_columns(
-    shape: TypedShape, records: Sequence[AnyRecord], first_seq: int, *, exact_numbers: bool, json_lines: bool = False
+    shape: TypedShape, records: Sequence[AnyRecord], first_seq: int, *, exact_numbers: bool
 ) -> list[list[Any]] | None:
     """Column-major values in `fast_columns`' layout (data columns, then emitted_at, sequence and meta; None for
     NULL; JSON and number columns as text) for a batch `is_typed` accepted, or None when a value needs the general
-    path. For `json_lines` (an engine that reads the values from the lines itself) JSON columns are not rendered
-    and long number literals are refused whatever the column."""
+    path."""
     rows = list(map(shape.values, [r[0] for r in records]))
     transposed = [list(c) for c in zip(*rows, strict=True)] if len(shape.kinds) > 1 else [rows]
     columns: list[list[Any]] = []
@@ -167,9 +166,7 @@ def typed_columns(
         if kind in (T.INTEGER, T.BOOLEAN):
             column = values  # the decoder checked type and range
         elif kind is T.NUMBER:
-            column = _number_texts(values, long_literals=exact_numbers and not json_lines)
-        elif kind is T.JSON and json_lines:
-            column = values
+            column = _number_texts(values, long_literals=exact_numbers)
         elif kind is T.JSON:
             column = _json_texts(values) if shape.raw_json else _reserialized(values)
         elif kind is T.BIG_INTEGER:
