@@ -617,3 +617,37 @@ def test_ledger_forgets_earlier_syncs_after_a_week_but_keeps_recent_and_current_
     # sync 10 is a week old: gone; 11 is recent: kept for a retry; 12 is the sync that just ran
     assert {r[0] for r in query(config, "SELECT sync_id FROM main._airbyte_destination_state")} == {11, 12}
     assert data(config, "people", "id") == [(1,), (2,), (3,)]
+
+
+@pytest.mark.parametrize("conflict", ["update", "ignore"])
+def test_dedup_merges_skip_the_key_delete_only_while_no_staged_key_is_in_the_table(
+    config: dict[str, Any], monkeypatch: pytest.MonkeyPatch, conflict: str
+) -> None:
+    """A merge asks first whether a staged key is already in the table: with none, a plain insert replaces the
+    delete and the per-row probe. Both answers must land what dedup means."""
+    from destination_duckdb.client import DuckdbClient
+
+    executed: list[str] = []
+    original = DuckdbClient.execute
+
+    def recording(self: DuckdbClient, sql: str, params: Any = None) -> None:
+        executed.append(sql)
+        original(self, sql, params)
+
+    monkeypatch.setattr(DuckdbClient, "execute", recording)
+    settings = {**config, "unique_conflict_method": conflict}
+    schema = [stream("people", mode="append_dedup", pk=["id"], cursor="updated")]
+    write(settings, schema, [rec("people", {"id": 1, "name": "a", "updated": 1}), state("people", 1)])
+    assert not [sql for sql in executed if "AND NOT EXISTS" in sql], "no key was in the table: a plain insert"
+    assert not [sql for sql in executed if sql.startswith('DELETE FROM "main"."people"')]
+
+    executed.clear()
+    messages = [
+        rec("people", {"id": 1, "name": "b", "updated": 2}),
+        rec("people", {"id": 2, "name": "c", "updated": 1}),
+    ]
+    write(settings, schema, [*messages, state("people", 2)])
+    assert [sql for sql in executed if "AND NOT EXISTS" in sql], "key 1 was in the table: the guarded insert"
+    deleted = [sql for sql in executed if sql.startswith('DELETE FROM "main"."people"')]
+    assert bool(deleted) == (conflict == "update")
+    assert data(config, "people", "id", "name") == [(1, "b" if conflict == "update" else "a"), (2, "c")]
