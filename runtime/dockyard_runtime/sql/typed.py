@@ -108,23 +108,29 @@ def _big_integers(values: list[Any]) -> list[Any] | None:
     return values
 
 
-def _texts(joined: bytes) -> list[Any]:
+def _split(joined: bytes, count: int) -> list[Any] | None:
+    """Raw JSON values joined by newlines, back as text (None for JSON null), split in C; None when a value held a
+    newline (JSON whitespace, possible only in a line that was not read from a stream) and the count is off."""
     texts: list[Any] = joined.decode("utf-8").split("\n")
+    if len(texts) != count:
+        return None
     if _JSON_NULL in texts:
         texts = [None if t == _JSON_NULL else t for t in texts]
     return texts
 
 
 def _json_texts(values: list[Any]) -> list[Any] | None:
-    """Raw JSON values as text, None for JSON null; None when one holds \\u0000 (the general path strips it)."""
+    """JSON values as text; None when one holds \\u0000 (the general path strips it)."""
     joined = b"\n".join(values)
-    return None if b"\\u0000" in joined else _texts(joined)
+    return None if b"\\u0000" in joined else _split(joined, len(values))
 
 
 def _reserialized(values: list[Any]) -> list[Any] | None:
     """Raw JSON values re-serialized as the general path writes them, for an engine that keeps JSON text as sent."""
-    parsed = [None if v is None else parse_line(v.encode()) for v in _texts(b"\n".join(values))]
-    return VALUE_CHECKS[T.JSON](parsed)
+    texts = _split(b"\n".join(values), len(values))
+    if texts is None:
+        return None
+    return VALUE_CHECKS[T.JSON]([None if t is None else parse_line(t.encode()) for t in texts])
 
 
 def _number_texts(values: list[Any], *, long_literals: bool) -> list[Any] | None:
@@ -135,8 +141,8 @@ def _number_texts(values: list[Any], *, long_literals: bool) -> list[Any] | None
         return None
     if not long_literals and LONG_RUN in joined.translate(DIGIT_MAP):
         return None
-    texts = _texts(joined)
-    if (b"e-" in joined or b"E-" in joined) and any(map(_below_double, texts)):
+    texts = _split(joined, len(values))
+    if texts is None or ((b"e-" in joined or b"E-" in joined) and any(map(_below_double, texts))):
         return None
     return texts
 
