@@ -143,10 +143,13 @@ def fast_columns(
         if column is None:
             return None
         columns.append(column)
-    columns.append([r[1] for r in records])
-    columns.append(list(range(first_seq, first_seq + len(records))))
-    columns.append([None] * len(records))
-    return columns
+    return columns + trailing_columns(records, first_seq)
+
+
+def trailing_columns(records: Sequence[Record], first_seq: int) -> list[list[Any]]:
+    """What every staged row ends with: emitted_at (ms), its staging sequence number, and meta (None: no change
+    recorded, which the merge turns into the default meta)."""
+    return [[r[1] for r in records], list(range(first_seq, first_seq + len(records))), [None] * len(records)]
 
 
 _QUOTED = {T.STRING, T.JSON, T.DATE, T.TIME, T.TIME_TZ, T.TIMESTAMP, T.TIMESTAMP_TZ}

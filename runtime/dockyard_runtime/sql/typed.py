@@ -31,7 +31,7 @@ import msgspec
 
 from dockyard_runtime.destination.input import DIGIT_MAP, LONG_RUN, parse_line
 from dockyard_runtime.destination.loader import Record
-from dockyard_runtime.sql.columnar import VALUE_CHECKS
+from dockyard_runtime.sql.columnar import VALUE_CHECKS, trailing_columns
 from dockyard_runtime.sql.types import BIG_INTEGER_MAX, INT64_MAX, INT64_MIN, LogicalType
 
 # A buffered record whose data is a typed struct or, for one the decoder refused, a dict.
@@ -182,10 +182,7 @@ def typed_columns(
         if column is None:
             return None
         columns.append(column)
-    columns.append([r[1] for r in records])
-    columns.append(list(range(first_seq, first_seq + len(records))))
-    columns.append([None] * len(records))
-    return columns
+    return columns + trailing_columns(records, first_seq)
 
 
 def as_records(records: Sequence[AnyRecord]) -> list[Record]:
