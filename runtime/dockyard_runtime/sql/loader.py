@@ -98,6 +98,10 @@ class _Stream:
     # Dedup streams: the primary keys of the rows in staging, while they are known to be distinct (None once a key
     # repeated or a batch's keys could not be compared in Python): then the merge skips its window over staging.
     staged_keys: set[Any] | None = dataclasses.field(default_factory=set)
+    # Dedup streams whose table this sync created: its key index is built once the rows are in (at `finish`, or
+    # when a key comes back), and until then `loaded_keys` (the keys merged so far) says which keys it holds.
+    index_deferred: bool = False
+    loaded_keys: set[Any] | None = None
 
     @property
     def staged(self) -> int:
@@ -271,7 +275,10 @@ class SqlLoader:
         self._create(stream, target)
         self.client.execute(d.drop_table(stream.stage_table))
         self._create(stream, stream.stage_table, staging=True)
-        if config.sync_mode == "append_dedup":
+        if config.sync_mode == "append_dedup" and existing is None:  # every row will come from this sync
+            stream.index_deferred = True
+            stream.loaded_keys = set()
+        elif config.sync_mode == "append_dedup":
             self._index_keys(stream, target)
         return stream
 
@@ -333,7 +340,7 @@ class SqlLoader:
             name = self._ident(f"{table_name}_pk_idx")
             sql = self.dialect.create_key_index(self._q(stream, table_name), name, keys)
             if sql:
-                self.client.execute(sql)
+                self._run(sql)
                 stream.key_index = name
 
     def _key_columns(self, stream: _Stream) -> list[str]:
@@ -521,8 +528,29 @@ class SqlLoader:
             overlapping.insert(
                 0, f"DELETE FROM {target} AS t WHERE EXISTS (SELECT 1 FROM {stage} s WHERE {match} AND {below}{newer})"
             )
+        if stream.index_deferred:
+            staged, loaded = stream.staged_keys, stream.loaded_keys
+            if (
+                staged is not None
+                and loaded is not None
+                and loaded.isdisjoint(staged)
+                and len(loaded) + len(staged) <= MAX_TRACKED_KEYS
+            ):
+                loaded |= staged  # may include held rows' keys: a later merge then only takes the safe way
+                self._run(fresh)
+                return
+            # a key comes back, or the keys are no longer known: the table gets its index before it is probed
+            self._build_deferred_index(stream)
         check = f"SELECT EXISTS (SELECT 1 FROM {stage} s JOIN {target} t ON {match} WHERE {below})"
         self._run_step(partial(self._merge_keys, check, overlapping, fresh))
+
+    def _build_deferred_index(self, stream: _Stream) -> None:
+        """Build the key index of a table this sync created: once, sorting the rows it holds, which is far
+        cheaper than updating it row by row while they were loaded."""
+        if stream.index_deferred:
+            self._index_keys(stream, stream.target_name())
+            stream.index_deferred = False
+            stream.loaded_keys = None
 
     def _merge_keys(self, check: str, overlapping: list[str], fresh: str) -> None:
         (overlap,) = self.client.query(check)[0]
@@ -570,6 +598,7 @@ class SqlLoader:
         d = self.dialect
         with self._planning() as plan:
             for stream in self.streams.values():
+                self._build_deferred_index(stream)
                 final = self._q(stream, stream.final_name)
                 if stream.truncates:
                     self._run(d.drop_table(final))
