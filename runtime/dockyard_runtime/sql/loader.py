@@ -55,7 +55,7 @@ LEDGER_TABLE = "_airbyte_destination_state"
 LEDGER_RETENTION = timedelta(days=7)
 Step = str | Callable[[], None]  # a statement, or a call such as a bulk load
 CDC_DELETED_AT = "_ab_cdc_deleted_at"
-MAX_TRACKED_KEYS = 2_000_000  # past this many staged keys, the merge's window finds duplicates instead
+MAX_TRACKED_KEYS = 1_000_000  # keys Python keeps, all streams together (about 65 MiB of integers)
 
 
 @dataclass(frozen=True)
@@ -534,7 +534,7 @@ class SqlLoader:
                 staged is not None
                 and loaded is not None
                 and loaded.isdisjoint(staged)
-                and len(loaded) + len(staged) <= MAX_TRACKED_KEYS
+                and sum(len(s.loaded_keys or ()) for s in self.streams.values()) + len(staged) <= MAX_TRACKED_KEYS
             ):
                 loaded |= staged  # may include held rows' keys: a later merge then only takes the safe way
                 self._run(fresh)
